@@ -1,0 +1,195 @@
+"""Text to terms: the one analyzer used for articles and questions alike.
+
+Matching sees folded text (NFKC, straight quotes, plain hyphens, case-folded), word tokens,
+no stopwords, a few irregular forms mapped to their base ("said" -> "say") and nltk's Snowball
+stems. Every token keeps its offsets in the original text, so that highlighting can wrap the
+verbatim words without changing them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+#: Bumped whenever a change here would give an article different terms.
+ANALYZER_VERSION = 1
+
+_FOLD_TABLE = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u2015": "-", "\u2212": "-",
+    }
+)  # fmt: skip
+
+# A number (with its thousands separators) or a run of letters, with inner apostrophes.
+_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['\u2019\u2018][^\W\d_]+)*")
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?…])[\"'\u201d\u2019]?\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])")
+
+
+def fold(text: str) -> str:
+    """``text`` as matching sees it: NFKC, straight quotes, plain hyphens, case-folded."""
+    return unicodedata.normalize("NFKC", text).translate(_FOLD_TABLE).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A word of a text: its characters ``text[start:end]`` and their folded form."""
+
+    surface: str
+    folded: str
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> list[Token]:
+    """The word and number tokens of ``text``, with offsets into ``text`` itself."""
+    tokens: list[Token] = []
+    for match in _TOKEN_RE.finditer(text):
+        surface = match.group()
+        folded = fold(surface)
+        if folded.endswith("'s"):
+            folded = folded[:-2]
+        if folded[:1].isdigit():
+            folded = folded.replace(",", "")
+        if folded:
+            tokens.append(Token(surface, folded, match.start(), match.end()))
+    return tokens
+
+
+def split_sentences(text: str) -> list[str]:
+    """``text`` cut into sentences, good enough for news prose."""
+    return [s for s in _SENTENCE_END_RE.split(text) if s]
+
+
+@cache
+def word_list(name: str) -> frozenset[str]:
+    """A shipped word list (``data/NAME.txt``): one entry a line, ``#`` starts a comment."""
+    return frozenset(_data_lines(name))
+
+
+@cache
+def word_pairs(name: str) -> dict[str, str]:
+    """A shipped list of ``form<TAB>base`` pairs."""
+    pairs: dict[str, str] = {}
+    for line in _data_lines(name):
+        form, _, base = line.partition("\t")
+        if base:
+            pairs[form] = base
+    return pairs
+
+
+def _data_lines(name: str) -> list[str]:
+    text = resources.files("simbot").joinpath("data").joinpath(f"{name}.txt").read_text("utf-8")
+    return [s for line in text.splitlines() if (s := line.strip()) and not s.startswith("#")]
+
+
+@cache
+def _snowball() -> Callable[[str], str]:
+    # Imported here: nltk takes a quarter of a second to import, and only new words need it.
+    from nltk.stem.snowball import SnowballStemmer
+
+    stem: Callable[[str], str] = SnowballStemmer("english").stem
+    return stem
+
+
+class Analyzer:
+    """Turns text into index terms; the same rules for the articles and for questions."""
+
+    def __init__(self) -> None:
+        self.stopwords = word_list("stopwords")
+        self.question_words = word_list("question_words")
+        self.lemmas = word_pairs("lemmas")
+        self._terms: dict[str, str | None] = {}
+
+    @property
+    def settings(self) -> dict[str, object]:
+        """What the index must record to know its terms were made the same way."""
+        return {
+            "version": ANALYZER_VERSION,
+            "stemmer": "nltk snowball english",
+            "stopwords": len(self.stopwords),
+            "lemmas": len(self.lemmas),
+        }
+
+    def term(self, folded: str) -> str | None:
+        """The index term for a folded word, or ``None`` for a stopword."""
+        cached = self._terms.get(folded, "")
+        if cached != "":
+            return cached
+        term: str | None
+        if folded in self.stopwords or (len(folded) == 1 and not folded.isdigit()):
+            term = None
+        else:
+            word = folded.replace("'", "")
+            word = self.lemmas.get(word, word)
+            term = word if word[:1].isdigit() else _snowball()(word)
+        self._terms[folded] = term
+        return term
+
+    def terms(self, text: str) -> list[str]:
+        """The index terms of an article's text, in order."""
+        return [t for token in tokenize(text) if (t := self.term(token.folded))]
+
+    def question_tokens(self, text: str) -> list[tuple[Token, str]]:
+        """The tokens of a question that say what it is about, each with its term."""
+        return [
+            (token, term)
+            for token in tokenize(text)
+            if token.folded not in self.question_words and (term := self.term(token.folded))
+        ]
+
+
+# -- acronyms learnt from the articles ---------------------------------------------------------
+
+_ACRONYM_RE = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")
+_NAME_WORDS_MAX = 10
+
+
+def learn_aliases(texts: Iterable[str], analyzer: Analyzer) -> dict[str, list[str]]:
+    """Acronym term -> the terms of the name it stands for, from "Full Name (ACRONYM)"."""
+    aliases: dict[str, list[str]] = {}
+    for text in texts:
+        for match in _ACRONYM_RE.finditer(text):
+            letters = match.group(1)
+            if sum(c.isupper() for c in letters) < 2:
+                continue
+            before = tokenize(text[: match.start()])[-_NAME_WORDS_MAX:]
+            name = _spelled_out(letters, [t.surface for t in before], analyzer.stopwords)
+            key = analyzer.term(fold(letters))
+            if name is None or key is None:
+                continue
+            name_terms = [t for word in name if (t := analyzer.term(fold(word)))]
+            if len(name_terms) >= 2 and key not in name_terms:
+                aliases.setdefault(key, name_terms)
+    return dict(sorted(aliases.items()))
+
+
+def _spelled_out(letters: str, words: Sequence[str], stopwords: frozenset[str]) -> list[str] | None:
+    """The shortest run of words ending ``words`` whose initials spell ``letters``."""
+    target = letters.upper()
+    for size in range(1, len(words) + 1):
+        run = words[-size:]
+        if run[0].casefold() in stopwords:
+            continue
+        if _spells(target, list(run), stopwords):
+            return list(run)
+    return None
+
+
+def _spells(target: str, words: list[str], stopwords: frozenset[str]) -> bool:
+    if not words:
+        return not target
+    word, rest = words[0], words[1:]
+    options: list[str] = [word[0].upper()]
+    if word.isupper() and len(word) > 1:
+        options.append(word)
+    if any(target.startswith(o) and _spells(target[len(o) :], rest, stopwords) for o in options):
+        return True
+    # Small words ("of", "and") may be left out of an acronym.
+    return word.casefold() in stopwords and _spells(target, rest, stopwords)

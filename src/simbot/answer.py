@@ -1,0 +1,304 @@
+"""From a question to an ``Answer``: verbatim quotes with their citations, or an honest "no".
+
+The answerer ranks paragraphs with BM25, then reranks the best of them by how much of the
+question each one covers and whether it holds the kind of answer asked for (a figure, a date, a
+name). It shows each quote with the paragraphs it leans on (the speaker of a long quote), folds
+repeated words into one quote citing every file that holds them, and says "not in my sources"
+when no paragraph covers enough of the question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from simbot.analysis import Analyzer, tokenize
+from simbot.context import MAX_WINDOW
+from simbot.index import DOC, END, NUMBER, SAME_AS, SHOW_FROM, START, DocumentEntry, Index
+from simbot.query import Kind, Query, parse
+from simbot.retrieve import Retriever
+
+#: The answer contract: at most five passages, each of at most three paragraphs.
+MAX_QUOTES = 5
+DEFAULT_QUOTES = 3
+CANDIDATES = 40
+#: A question is answered only when a paragraph covers this share of its weight...
+MIN_COVERAGE = 0.5
+#: ...and this share when some word of it is unknown to every article.
+MIN_COVERAGE_WITH_UNKNOWN = 0.75
+#: Later quotes must score at least this share of the first one's.
+MIN_RELATIVE_SCORE = 0.55
+KIND_BONUS = 0.15
+NEAR_DUPLICATE = 0.7
+
+_NUMBER_RE = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty"
+    r"|fifty|hundred|hundreds|thousand|thousands|million|millions|billion|half|dozen|dozens)\b",
+    re.IGNORECASE,
+)
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_TIME_RE = re.compile(
+    rf"\b(?:{_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today"
+    r"|(?:last|this|next) (?:week|month|year|spring|summer|autumn|winter)|ago|(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+_DURATION_RE = re.compile(r"\b(?:years?|months?|weeks?|days?|decades?|hours?)\b", re.IGNORECASE)
+_WHO_RE = re.compile(
+    r"(?<=[a-z,] )[A-Z][a-z]+(?: [A-Z][a-z]+)+|\b(?:director|chief executive|spokesperson|founder"
+    r"|led by|head of|chair)\b"
+)
+_WHERE_RE = re.compile(r"\b(?:in|on|at|across|from) (?:the )?[A-Z][a-z]+")
+_KIND_RES = {
+    Kind.NUMBER: _NUMBER_RE,
+    Kind.TIME: _TIME_RE,
+    Kind.DURATION: _DURATION_RE,
+    Kind.WHO: _WHO_RE,
+    Kind.WHERE: _WHERE_RE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """Where words stand: an article file and a 1-based paragraph number."""
+
+    source: str
+    paragraph: int
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """Verbatim words of one article: ``text == file_text[start:end]``, always."""
+
+    text: str
+    source: str
+    paragraph: int
+    last_paragraph: int
+    start: int
+    end: int
+    score: float
+    also_in: tuple[Citation, ...] = ()
+    highlights: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        """Every place these exact words stand, this one first."""
+        return (Citation(self.source, self.paragraph), *self.also_in)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The quotes that answer a question, best first; none when the articles do not answer it."""
+
+    question: str
+    quotes: tuple[Quote, ...]
+    reason: str = ""
+
+    @property
+    def answered(self) -> bool:
+        """Whether the articles answer the question."""
+        return bool(self.quotes)
+
+
+@dataclass(slots=True)
+class _Candidate:
+    pid: int
+    bm25: float
+    coverage: float
+    kind_match: bool
+    rank: float = 0.0
+
+
+class Answerer:
+    """Answers questions from one loaded index."""
+
+    def __init__(self, index: Index, analyzer: Analyzer | None = None) -> None:
+        self.index = index
+        self.analyzer = analyzer or Analyzer()
+        self.retriever = Retriever(index)
+
+    @classmethod
+    def load(cls, index_dir: Path) -> Answerer:
+        """An answerer over the index in ``index_dir`` (``IndexProblem`` if there is none)."""
+        return cls(Index.load(index_dir))
+
+    @property
+    def documents(self) -> list[DocumentEntry]:
+        """The articles this answerer quotes."""
+        return self.index.documents
+
+    # -- answering ------------------------------------------------------------------------------
+
+    def answer(self, question: str, limit: int = DEFAULT_QUOTES) -> Answer:
+        """The best quotes for ``question`` (at most ``limit``), or a reason why there are none."""
+        limit = max(1, min(limit, MAX_QUOTES))
+        query = parse(question, self.index, self.analyzer)
+        if not query.concepts:
+            return Answer(question, (), "empty" if not question.strip() else "no-words")
+        candidates = self._candidates(query)
+        if not candidates or not self._answers(query, candidates):
+            return Answer(question, (), "not-covered")
+        best = candidates[0].rank
+        chosen = [c for c in candidates if c.rank >= MIN_RELATIVE_SCORE * best]
+        return Answer(question, tuple(self._quotes(query, chosen, limit)))
+
+    def _candidates(self, query: Query) -> list[_Candidate]:
+        hits = self.retriever.search(query.weighted_terms(), CANDIDATES)
+        if not hits:
+            return []
+        pids = np.array([h.pid for h in hits], dtype=np.int64)
+        total = sum(c.idf for c in query.concepts) or 1.0
+        covered = np.zeros(len(hits))
+        for concept in query.concepts:
+            share = np.zeros(len(hits))
+            for term, weight in concept.terms.items():
+                start, end = int(self.index.offsets[term]), int(self.index.offsets[term + 1])
+                present = np.isin(pids, self.index.postings[start:end])
+                share = np.maximum(share, present * min(1.0, weight / ALIAS_CREDIT))
+            covered += share * concept.idf
+        top = hits[0].score
+        pattern = _KIND_RES.get(query.kind)
+        candidates = []
+        for hit, coverage in zip(hits, covered / total, strict=True):
+            kind_match = self._kind_match(query, hit.pid, pattern)
+            rank = 0.5 * hit.score / top + 0.5 * coverage + (KIND_BONUS if kind_match else 0.0)
+            candidates.append(_Candidate(hit.pid, hit.score, float(coverage), kind_match, rank))
+        candidates.sort(key=lambda c: (-c.rank, c.pid))
+        return candidates
+
+    def _kind_match(self, query: Query, pid: int, pattern: re.Pattern[str] | None) -> bool:
+        if query.kind is Kind.DEFINE:
+            return any(pid in self.index.definitions.get(a, []) for a in query.acronyms)
+        return bool(pattern and pattern.search(self.index.paragraph_text(pid)))
+
+    def _answers(self, query: Query, candidates: list[_Candidate]) -> bool:
+        """Whether the best paragraphs cover enough of the question to answer it."""
+        best = max(c.coverage for c in candidates)
+        if any(not c.known for c in query.concepts):
+            return best >= MIN_COVERAGE_WITH_UNKNOWN
+        if query.kind in (Kind.NUMBER, Kind.TIME):
+            return any(c.kind_match and c.coverage >= MIN_COVERAGE for c in candidates)
+        return best >= MIN_COVERAGE
+
+    # -- quoting --------------------------------------------------------------------------------
+
+    def _quotes(self, query: Query, chosen: list[_Candidate], limit: int) -> list[Quote]:
+        spans: list[list[int]] = []  # [first pid, last pid, score]
+        scores: list[float] = []
+        shown_groups: dict[int, int] = {}  # duplicate group -> index of the span showing it
+        also: list[list[int]] = []
+        for candidate in chosen:
+            pid = candidate.pid
+            group = int(self.index.paragraphs[pid][SAME_AS])
+            if group in shown_groups:
+                also[shown_groups[group]].append(pid)
+                continue
+            if any(first <= pid <= last for first, last in spans):
+                continue
+            first, last = self._window(pid, query.kind)
+            merged = False
+            for span in spans:
+                same_doc = self._doc(span[0]) == self._doc(first)
+                if same_doc and first <= span[1] + 1 and span[0] <= last + 1:
+                    lo, hi = min(span[0], first), max(span[1], last)
+                    if hi - lo < MAX_WINDOW:
+                        span[0], span[1] = lo, hi
+                        merged = True
+                        break
+            if merged:
+                shown_groups[group] = next(i for i, s in enumerate(spans) if s[0] <= pid <= s[1])
+                continue
+            if len(spans) == limit or self._near_duplicate(pid, spans):
+                continue
+            shown_groups[group] = len(spans)
+            spans.append([first, last])
+            scores.append(candidate.bm25)
+            also.append([])
+        highlight = self._highlight_terms(query)
+        return [
+            self._quote(first, last, score, others, highlight)
+            for (first, last), score, others in zip(spans, scores, also, strict=True)
+        ]
+
+    def _window(self, pid: int, kind: Kind) -> tuple[int, int]:
+        """The paragraphs to show around ``pid``: who speaks before it, what follows a colon."""
+        row = self.index.paragraphs
+        first, last = int(row[pid][SHOW_FROM]), pid
+        follows = pid + 1 < len(row) and row[pid + 1][DOC] == row[pid][DOC]
+        wants_next = kind is Kind.NEXT or self.index.paragraph_text(pid).endswith(":")
+        if follows and wants_next:
+            last = pid + 1
+            first = max(first, last - MAX_WINDOW + 1)
+        return first, last
+
+    def _doc(self, pid: int) -> int:
+        return int(self.index.paragraphs[pid][DOC])
+
+    def _near_duplicate(self, pid: int, spans: list[list[int]]) -> bool:
+        words = set(self.analyzer.terms(self.index.paragraph_text(pid)))
+        for first, last in spans:
+            for other in range(first, last + 1):
+                theirs = set(self.analyzer.terms(self.index.paragraph_text(other)))
+                smaller = min(len(words), len(theirs)) or 1
+                if len(words & theirs) / smaller >= NEAR_DUPLICATE:
+                    return True
+        return False
+
+    def _highlight_terms(self, query: Query) -> set[str]:
+        return {self.index.terms[t] for t in query.term_weights()}
+
+    def _quote(
+        self, first: int, last: int, score: float, others: list[int], highlight: set[str]
+    ) -> Quote:
+        rows = self.index.paragraphs
+        doc = int(rows[first][DOC])
+        start, end = int(rows[first][START]), int(rows[last][END])
+        text = self.index.text(doc, start, end)
+        spans = tuple(
+            (t.start, t.end)
+            for t in tokenize(text)
+            if (term := self.analyzer.term(t.folded)) and term in highlight
+        )
+        also_in = tuple(
+            Citation(self.index.documents[self._doc(p)].name, int(rows[p][NUMBER])) for p in others
+        ) + self._duplicates_of(first, last, others)
+        return Quote(
+            text=text,
+            source=self.index.documents[doc].name,
+            paragraph=int(rows[first][NUMBER]),
+            last_paragraph=int(rows[last][NUMBER]),
+            start=start,
+            end=end,
+            score=round(score, 4),
+            also_in=tuple(dict.fromkeys(also_in)),
+            highlights=spans,
+        )
+
+    def _duplicates_of(self, first: int, last: int, known: list[int]) -> tuple[Citation, ...]:
+        """Other files holding exactly the words of a one-paragraph quote."""
+        if first != last:
+            return ()
+        rows = self.index.paragraphs
+        group = int(rows[first][SAME_AS])
+        same = np.flatnonzero(rows[:, SAME_AS] == group)
+        return tuple(
+            Citation(self.index.documents[self._doc(int(p))].name, int(rows[p][NUMBER]))
+            for p in same
+            if int(p) != first and int(p) not in known
+        )
+
+    # -- single passages ------------------------------------------------------------------------
+
+    def passage(self, source: str, paragraph: int) -> Quote | None:
+        """Paragraph ``paragraph`` of ``source`` as a quote with its context, if it exists."""
+        pid = self.index.paragraph_id(source, paragraph)
+        if pid is None:
+            return None
+        first, last = self._window(pid, Kind.ANY)
+        return self._quote(first, last, 0.0, [], set())
+
+
+#: A concept counts as fully covered by any of its terms weighted at least this much.
+ALIAS_CREDIT = 0.6

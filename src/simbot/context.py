@@ -1,0 +1,67 @@
+"""Who is speaking: the paragraphs a news paragraph leans on.
+
+A quote runs over several paragraphs and only the first names the speaker ("Jennings said: ..."
+and then paragraphs that open with a quotation mark); "He", "It", "She" refer back. Matching sees
+the speaker's words beside such a paragraph, and an answer shows the paragraphs before it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from simbot.analysis import Analyzer, split_sentences, tokenize
+
+#: A quote shown with its context spans at most this many paragraphs (the answer contract).
+MAX_WINDOW = 3
+#: How far back to look for the speaker of a long quote.
+MAX_SPEAKER_LOOKBACK = 5
+MAX_SPEAKER_TERMS = 8
+
+_OPENING_QUOTES = ("\u201c", '"', "\u2018", "'")
+# "He said", "And it warns", "Its campaigning", "As a result, she was": a subject that refers back.
+_LEANING_OPENING_RE = re.compile(
+    r"(?:(?:And|But|So|Yet|Then|Instead)\s+)?(?:He|She|It|They|His|Her|Its|Their|This|These)\b"
+    r"|[^.:;\u201c\"]{1,60}?,\s*(?:he|she|it|they)\b"
+)
+_SPEECH_VERBS = frozenset(
+    {
+        "said", "says", "say", "told", "tells", "added", "adds", "warned", "warns", "claims",
+        "claimed", "admits", "admitted", "insists", "insisted", "believes", "wrote", "writes",
+        "stated", "states", "argued", "argues", "explained", "continued",
+    }
+)  # fmt: skip
+
+
+def leans_back(text: str) -> bool:
+    """Whether a paragraph continues the one before (an open quote, or a pronoun subject)."""
+    return text.startswith(_OPENING_QUOTES) or bool(_LEANING_OPENING_RE.match(text))
+
+
+def window_start(texts: Sequence[str], i: int) -> int:
+    """The first paragraph to show with paragraph ``i`` of an article, so the reader knows who."""
+    first = i
+    while first > 0 and i - first < MAX_WINDOW - 1 and leans_back(texts[first]):
+        first -= 1
+    return first
+
+
+def speaker_terms(texts: Sequence[str], i: int, analyzer: Analyzer) -> list[str]:
+    """Terms naming who paragraph ``i`` speaks for, when it leans on an earlier paragraph."""
+    if not leans_back(texts[i]):
+        return []
+    lead = i
+    while lead > 0 and i - lead < MAX_SPEAKER_LOOKBACK and leans_back(texts[lead]):
+        lead -= 1
+    if lead == i:
+        return []
+    own = set(analyzer.terms(texts[i]))
+    sentence = split_sentences(texts[lead])[0]
+    terms: list[str] = []
+    for token in tokenize(sentence):
+        if token.folded in _SPEECH_VERBS:
+            break
+        term = analyzer.term(token.folded)
+        if term and term not in own and term not in terms:
+            terms.append(term)
+    return terms[:MAX_SPEAKER_TERMS]

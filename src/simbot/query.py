@@ -1,0 +1,175 @@
+"""Understanding a question: what it is about, and what kind of answer it wants.
+
+Each word that says what the question is about becomes a ``Concept``: the index terms that count
+as that word (its stem; the name behind an acronym or the acronym of a name, both learnt from the
+articles; the articles' spelling of a misspelt word; its common synonyms), each with a weight.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+from simbot.analysis import Analyzer, fold
+from simbot.index import Index
+from simbot.spelling import correct
+
+#: Questions are cut to this many characters before analysis: nobody asks in more words.
+MAX_QUESTION_CHARS = 1000
+#: How much a term counts when it is not the question's own word.
+ALIAS_WEIGHT = 0.6
+SPELLING_WEIGHT = 0.9
+SYNONYM_WEIGHT = 0.3
+MAX_SYNONYMS = 4
+
+
+class Kind(enum.Enum):
+    """The kind of answer a question asks for."""
+
+    ANY = "any"
+    NUMBER = "number"
+    TIME = "time"
+    DURATION = "duration"
+    WHO = "who"
+    WHERE = "where"
+    DEFINE = "define"
+    NEXT = "next"
+
+
+_KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
+    (Kind.NEXT, re.compile(r"\b(?:what|then) (?:happened|came|comes|did \w+ (?:say|do)) (?:next|after|then)\b|\bwhat next\b|\bthen what\b")),
+    (Kind.NUMBER, re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|proportion|share)\b|\bnumber of\b")),
+    (Kind.TIME, re.compile(r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bhow long ago\b")),
+    (Kind.DURATION, re.compile(r"\bhow long\b|\bfor how many (?:years|months)\b")),
+    (Kind.WHERE, re.compile(r"\bwhere\b|\bwhich (?:place|town|city|county|area|region)\b")),
+    (Kind.WHO, re.compile(r"\bwho(?:'s|se|m)?\b|\bwhich (?:organi[sz]ation|body|group|person|charity|people)\b")),
+]  # fmt: skip
+_DEFINE_RE = re.compile(r"\bstands? for\b|\bshort for\b|\bacronym\b|^\W*(?:what|who)(?:'s|s| is| are)\b")
+
+
+@dataclass(slots=True)
+class Concept:
+    """One word of the question, and the index terms that count as it."""
+
+    word: str
+    terms: dict[int, float] = field(default_factory=dict)
+    idf: float = 0.0
+
+    @property
+    def known(self) -> bool:
+        """Whether the articles hold this word in any form."""
+        return bool(self.terms)
+
+
+@dataclass(slots=True)
+class Query:
+    """A question as the retriever and the answerer see it."""
+
+    text: str
+    concepts: list[Concept]
+    kind: Kind
+    acronyms: list[str]
+
+    def weighted_terms(self) -> list[tuple[int, float]]:
+        """``(term id, weight)`` pairs for BM25, in question order."""
+        return [pair for c in self.concepts for pair in c.terms.items()]
+
+    def term_weights(self) -> dict[int, float]:
+        """Every term the question counts, with its best weight (for highlighting)."""
+        best: dict[int, float] = {}
+        for concept in self.concepts:
+            for term, weight in concept.terms.items():
+                best[term] = max(weight, best.get(term, 0.0))
+        return best
+
+
+@cache
+def synonyms() -> dict[str, list[str]]:
+    """Common English synonyms (shipped, from WordNet): word -> synonyms, most usual first."""
+    table: dict[str, list[str]] = {}
+    try:
+        text = resources.files("simbot").joinpath("data").joinpath("synonyms.txt").read_text("utf-8")
+    except FileNotFoundError:
+        return table
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            word, _, rest = line.partition("\t")
+            table[word] = rest.split()
+    return table
+
+
+def question_kind(folded_question: str, has_acronym: bool) -> Kind:
+    """What kind of answer the question asks for."""
+    if has_acronym and _DEFINE_RE.search(folded_question) and len(folded_question.split()) <= 6:
+        return Kind.DEFINE
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.search(folded_question):
+            return kind
+    return Kind.ANY
+
+
+def parse(question: str, index: Index, analyzer: Analyzer) -> Query:
+    """The concepts and kind of ``question``, matched against ``index``'s vocabulary."""
+    text = " ".join(question.split())[:MAX_QUESTION_CHARS]
+    n = len(index.paragraphs)
+    unknown_idf = math.log1p((n + 0.5) / 0.5)
+    concepts: list[Concept] = []
+    acronyms: list[str] = []
+    terms_in_order: list[str] = []
+    for token, term in analyzer.question_tokens(text):
+        concept = Concept(token.folded)
+        term_id = index.term_ids.get(term)
+        if term_id is not None:
+            concept.terms[term_id] = 1.0
+        elif token.folded not in synonyms():
+            fixed = correct(token.folded, index.words)
+            if fixed is not None:
+                concept.terms[index.words[fixed][0]] = SPELLING_WEIGHT
+        name = index.aliases.get(term)
+        if name:
+            acronyms.append(term)
+            for alias_term in name:
+                _add(concept, index.term_ids.get(alias_term), ALIAS_WEIGHT)
+        for synonym in _synonyms_of(token.folded, analyzer)[:MAX_SYNONYMS]:
+            _add(concept, index.term_ids.get(synonym), SYNONYM_WEIGHT)
+        concept.idf = (
+            float(index.idf[term_id]) if term_id is not None else
+            max((float(index.idf[t]) for t in concept.terms), default=unknown_idf)
+        )  # fmt: skip
+        concepts.append(concept)
+        terms_in_order.append(term)
+    _add_acronyms_of_names(concepts, terms_in_order, index)
+    kind = question_kind(fold(text), bool(acronyms))
+    return Query(text, concepts, kind, acronyms)
+
+
+def _add(concept: Concept, term_id: int | None, weight: float) -> None:
+    if term_id is not None and weight > concept.terms.get(term_id, 0.0):
+        concept.terms[term_id] = weight
+
+
+def _synonyms_of(word: str, analyzer: Analyzer) -> list[str]:
+    table = synonyms()
+    own = analyzer.term(word)
+    found: list[str] = []
+    for candidate in (word, analyzer.lemmas.get(word, ""), word.rstrip("s")):
+        for synonym in table.get(candidate, []):
+            term = analyzer.term(synonym)
+            if term and term != own and term not in found:
+                found.append(term)
+        if found:
+            break
+    return found
+
+
+def _add_acronyms_of_names(concepts: list[Concept], terms: list[str], index: Index) -> None:
+    """A question naming "high intensity network" also asks about "HIN"."""
+    for acronym, name in index.aliases.items():
+        size = len(name)
+        for i in range(len(terms) - size + 1):
+            if terms[i : i + size] == name:
+                _add(concepts[i], index.term_ids.get(acronym), 1.0)

@@ -735,7 +735,9 @@ def format_text(
 # Entities Telegram finds in what users send
 # --------------------------------------------------------------------------------------
 
-_BOT_COMMAND_RE: Final = re.compile(r"(?<![\w/<>])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/@])")
+_BOT_COMMAND_RE: Final = re.compile(
+    r"(?<![\w/<>])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/@])"
+)
 _MENTION_RE: Final = re.compile(r"(?<![\w@/])@[A-Za-z0-9_]{3,32}(?![\w@])")
 _HASHTAG_RE: Final = re.compile(r"(?<![\w#])#\w*[^\W\d_]\w*")
 _URL_RE: Final = re.compile(r"(?<![\w@/.])(?:https?://)[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
@@ -1012,7 +1014,9 @@ class FakeBotApi:
                 chat[key] = user[key]
         return self.add_chat(chat)
 
-    def make_group_chat(self, chat_id: int, title: str, *, chat_type: str = "supergroup") -> JSONDict:
+    def make_group_chat(
+        self, chat_id: int, title: str, *, chat_type: str = "supergroup"
+    ) -> JSONDict:
         """A group chat (``supergroup`` or ``group``), known to the fake from now on."""
         if chat_type not in ("group", "supergroup"):
             raise ValueError("chat_type is 'group' or 'supergroup'")
@@ -1380,7 +1384,9 @@ class FakeBotApi:
 
     # ------------------------------------------------------------------ inspection
 
-    def calls(self, method: str | None = None, *, include_get_updates: bool = False) -> list[RecordedCall]:
+    def calls(
+        self, method: str | None = None, *, include_get_updates: bool = False
+    ) -> list[RecordedCall]:
         """Requests so far, oldest first; getUpdates only when asked for (by name or flag)."""
         wanted = method.lower() if method else None
         return [
@@ -1413,7 +1419,11 @@ class FakeBotApi:
 
         def find() -> RecordedCall | None:
             for call in self._calls[since:]:
-                if call.done and call.method_key == wanted and (predicate is None or predicate(call)):
+                if (
+                    call.done
+                    and call.method_key == wanted
+                    and (predicate is None or predicate(call))
+                ):
                     return call
             return None
 
@@ -1445,7 +1455,9 @@ class FakeBotApi:
         """Makes the next ``times`` calls of ``method`` (None: all) fail, e.g. a 403 ``Forbidden:
         bot was blocked by the user`` or a 429 with ``parameters={"retry_after": 1}``."""
         self._injected.append(
-            _Injected(method.lower(), BotApiError(description, error_code, parameters), times, chat_id)
+            _Injected(
+                method.lower(), BotApiError(description, error_code, parameters), times, chat_id
+            )
         )
 
     # ------------------------------------------------------------------ HTTP
@@ -1540,7 +1552,9 @@ class FakeBotApi:
         for injected in self._injected:
             if injected.method != call.method_key:
                 continue
-            if injected.chat_id is not None and str(call.params.get("chat_id")) != str(injected.chat_id):
+            if injected.chat_id is not None and str(call.params.get("chat_id")) != str(
+                injected.chat_id
+            ):
                 continue
             if injected.times is not None:
                 injected.times -= 1
@@ -1601,6 +1615,7 @@ class FakeBotApi:
         # A newer getUpdates ends an older one that is still waiting, as on Telegram.
         self._poll_generation += 1
         generation = self._poll_generation
+        self._update_arrived.set()  # wakes an older poll, which then ends with 409
         self._confirm(offset)
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
@@ -1618,6 +1633,8 @@ class FakeBotApi:
                     await self._update_arrived.wait()
             except TimeoutError:
                 return []
+            if self.webhook is not None:
+                raise BotApiError("Conflict: terminated by setWebhook request", 409)
             if self._poll_generation != generation:
                 raise BotApiError(
                     "Conflict: terminated by other getUpdates request; make sure that only "
@@ -1646,11 +1663,12 @@ class FakeBotApi:
         if parts.scheme.lower() != "https":
             raise _bad_request("bad webhook: An HTTPS URL must be provided for webhook")
         if parts.port not in (None, 80, 88, 443, 8443):
-            raise _bad_request("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+            raise _bad_request(
+                "bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
+            )
         secret = params.get("secret_token")
-        if secret is not None:
-            if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
-                raise _bad_request("secret token contains unallowed characters")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise _bad_request("secret token contains unallowed characters")
         if "allowed_updates" in params and isinstance(params["allowed_updates"], list):
             allowed = params["allowed_updates"]
             self._allowed_updates = (
@@ -1688,13 +1706,15 @@ class FakeBotApi:
 
     @staticmethod
     def commands_key(scope: JSONDict | None = None, language_code: str | None = None) -> str:
-        """The key of :attr:`commands` for a scope (default ``{"type": "default"}``) and language."""
+        """The :attr:`commands` key of a scope (default ``{"type": "default"}``) and language."""
         scope = scope or {"type": "default"}
         return json.dumps(scope, sort_keys=True) + "|" + (language_code or "")
 
     def _command_key(self, params: JSONDict) -> str:
         scope = params.get("scope")
-        if scope is not None and not (isinstance(scope, dict) and isinstance(scope.get("type"), str)):
+        if scope is not None and not (
+            isinstance(scope, dict) and isinstance(scope.get("type"), str)
+        ):
             raise _bad_request("can't parse BotCommandScope JSON object")
         language = params.get("language_code")
         if language and not re.fullmatch(r"[a-z]{2}", str(language)):
@@ -1745,15 +1765,22 @@ class FakeBotApi:
             return None  # reply keyboards don't show up in Message objects
         rows = markup["inline_keyboard"]
         if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise _bad_request("can't parse inline keyboard button: field \"inline_keyboard\" must be an Array of Arrays")
+            raise _bad_request(
+                "can't parse inline keyboard button: "
+                'field "inline_keyboard" must be an Array of Arrays'
+            )
         kept_rows: list[list[JSONDict]] = []
         for row in rows:
             kept: list[JSONDict] = []
             for button in row:
                 if not isinstance(button, dict):
-                    raise _bad_request("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
+                    raise _bad_request(
+                        "can't parse inline keyboard button: InlineKeyboardButton must be an Object"
+                    )
                 if "text" not in button:
-                    raise _bad_request('can\'t parse inline keyboard button: Can\'t find field "text"')
+                    raise _bad_request(
+                        "can't parse inline keyboard button: Can't find field \"text\""
+                    )
                 actions = [key for key in button if key != "text"]
                 if not actions:
                     raise _bad_request(
@@ -1761,7 +1788,10 @@ class FakeBotApi:
                         "inline keyboard"
                     )
                 data = button.get("callback_data")
-                if data is not None and not 1 <= len(str(data).encode("utf-8")) <= CALLBACK_DATA_LIMIT:
+                if (
+                    data is not None
+                    and not 1 <= len(str(data).encode("utf-8")) <= CALLBACK_DATA_LIMIT
+                ):
                     raise _bad_request("BUTTON_DATA_INVALID")
                 url = button.get("url")
                 if url is not None and not str(url).strip():
@@ -2039,10 +2069,12 @@ async def post_update_to_webhook(
     if secret_token is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret_token
     client_timeout = aiohttp.ClientTimeout(total=timeout)
-    async with aiohttp.ClientSession(timeout=client_timeout) as session:
-        async with session.post(url, data=json.dumps(update), headers=headers) as response:
-            await response.read()
-            return response.status
+    async with (
+        aiohttp.ClientSession(timeout=client_timeout) as session,
+        session.post(url, data=json.dumps(update), headers=headers) as response,
+    ):
+        await response.read()
+        return response.status
 
 
 @pytest_asyncio.fixture
@@ -2054,15 +2086,18 @@ async def fake_bot_api() -> AsyncIterator[FakeBotApi]:
 
 def iter_entities(message: JSONDict) -> Iterable[tuple[str, str]]:
     """``(type, covered text)`` for each entity of a message's text, for assertions."""
-    text = str(message.get("text", message.get("caption", "")))
-    for entity in message.get("entities", message.get("caption_entities", [])):
+    if "text" in message:
+        text, entities = str(message["text"]), list(message.get("entities", []))
+    else:
+        text, entities = str(message.get("caption", "")), list(message.get("caption_entities", []))
+    for entity in entities:
         yield entity["type"], utf16_slice(text, entity["offset"], entity["length"])
 
 
 __all__ = [
-    "BotApiError",
     "DEFAULT_BOT_USERNAME",
     "DEFAULT_TOKEN",
+    "BotApiError",
     "EntityParseError",
     "FakeBotApi",
     "JSONDict",

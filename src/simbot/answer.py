@@ -26,9 +26,9 @@ MAX_QUOTES = 5
 DEFAULT_QUOTES = 3
 CANDIDATES = 40
 #: A question is answered only when a paragraph covers this share of its weight...
-MIN_COVERAGE = 0.5
-#: ...and this share when some word of it is unknown to every article.
-MIN_COVERAGE_WITH_UNKNOWN = 0.75
+MIN_COVERAGE = 0.22
+#: ...and a question asking for a figure only by a figure beside this share of its words.
+MIN_NUMBER_COVERAGE = 0.75
 #: Later quotes must score at least this share of the first one's.
 MIN_RELATIVE_SCORE = 0.55
 KIND_BONUS = 0.15
@@ -153,10 +153,12 @@ class Answerer:
         covered = np.zeros(len(hits))
         for concept in query.concepts:
             share = np.zeros(len(hits))
-            for term, weight in concept.terms.items():
-                start, end = int(self.index.offsets[term]), int(self.index.offsets[term + 1])
-                present = np.isin(pids, self.index.postings[start:end])
-                share = np.maximum(share, present * min(1.0, weight / ALIAS_CREDIT))
+            for group, credit in concept.groups:
+                present = np.zeros(len(hits))
+                for term in group:
+                    start, end = int(self.index.offsets[term]), int(self.index.offsets[term + 1])
+                    present += np.isin(pids, self.index.postings[start:end])
+                share = np.maximum(share, present / len(group) * credit)
             covered += share * concept.idf
         top = hits[0].score
         pattern = _KIND_RES.get(query.kind)
@@ -174,13 +176,22 @@ class Answerer:
         return bool(pattern and pattern.search(self.index.paragraph_text(pid)))
 
     def _answers(self, query: Query, candidates: list[_Candidate]) -> bool:
-        """Whether the best paragraphs cover enough of the question to answer it."""
-        best = max(c.coverage for c in candidates)
-        if any(not c.known for c in query.concepts):
-            return best >= MIN_COVERAGE_WITH_UNKNOWN
-        if query.kind in (Kind.NUMBER, Kind.TIME):
-            return any(c.kind_match and c.coverage >= MIN_COVERAGE for c in candidates)
-        return best >= MIN_COVERAGE
+        """Whether the best paragraphs hold enough of the question to answer it.
+
+        Raw BM25 scores are not comparable across questions, so the decision rests on
+        coverage: the share of the question's weight (idf) that a paragraph holds.
+        """
+        if max(c.coverage for c in candidates) < MIN_COVERAGE:
+            return False
+        # "What is the population of ...": the thing asked about is in no article.
+        if not query.concepts[0].known:
+            return False
+        if query.kind is Kind.NUMBER:
+            # A figure answers "how many X" only beside (nearly) all of the question's words.
+            return all(c.known for c in query.concepts) and any(
+                c.kind_match and c.coverage >= MIN_NUMBER_COVERAGE for c in candidates
+            )
+        return True
 
     # -- quoting --------------------------------------------------------------------------------
 
@@ -299,6 +310,3 @@ class Answerer:
         first, last = self._window(pid, Kind.ANY)
         return self._quote(first, last, 0.0, [], set())
 
-
-#: A concept counts as fully covered by any of its terms weighted at least this much.
-ALIAS_CREDIT = 0.6

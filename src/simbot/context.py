@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from simbot.analysis import Analyzer, split_sentences, tokenize
+from simbot.analysis import Analyzer, Token, split_sentences, tokenize
 
 #: A quote shown with its context spans at most this many paragraphs (the answer contract).
 MAX_WINDOW = 3
 #: How far back to look for the speaker of a long quote.
 MAX_SPEAKER_LOOKBACK = 5
-MAX_SPEAKER_TERMS = 8
+MAX_SPEAKER_TERMS = 6
 
 _OPENING_QUOTES = ("\u201c", '"', "\u2018", "'")
 # "He said", "And it warns", "Its campaigning", "As a result, she was": a subject that refers back.
@@ -42,6 +42,9 @@ def window_start(texts: Sequence[str], i: int) -> int:
     """The first paragraph to show with paragraph ``i`` of an article, so the reader knows who."""
     first = i
     while first > 0 and i - first < MAX_WINDOW - 1 and leans_back(texts[first]):
+        # A pronoun needs only the paragraph before it; an open quote runs back to its speaker.
+        if first != i and not texts[first].startswith(_OPENING_QUOTES):
+            break
         first -= 1
     return first
 
@@ -56,12 +59,28 @@ def speaker_terms(texts: Sequence[str], i: int, analyzer: Analyzer) -> list[str]
     if lead == i:
         return []
     own = set(analyzer.terms(texts[i]))
-    sentence = split_sentences(texts[lead])[0]
+    tokens = tokenize(split_sentences(texts[lead])[0])
+    verb = next((n for n, t in enumerate(tokens) if t.folded in _SPEECH_VERBS), None)
+    # "X said": the speaker stands before the verb. Otherwise "He" is most often the last
+    # person named (two capitalised words in a row), else the first name in the sentence.
+    words = tokens[:verb][-MAX_SPEAKER_TERMS:] if verb is not None else _named(tokens)
     terms: list[str] = []
-    for token in tokenize(sentence):
-        if token.folded in _SPEECH_VERBS:
-            break
+    for token in words:
         term = analyzer.term(token.folded)
         if term and term not in own and term not in terms:
             terms.append(term)
-    return terms[:MAX_SPEAKER_TERMS]
+    return terms
+
+
+def _named(tokens: Sequence[Token]) -> list[Token]:
+    runs: list[list[Token]] = []
+    for n, token in enumerate(tokens):
+        if token.surface[:1].isupper() and n > 0:
+            if runs and runs[-1][-1] is tokens[n - 1]:
+                runs[-1].append(token)
+            else:
+                runs.append([token])
+    names = [run for run in runs if len(run) >= 2]
+    if names:
+        return names[-1]
+    return runs[0] if runs else []

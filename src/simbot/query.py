@@ -21,9 +21,10 @@ from simbot.spelling import correct
 #: Questions are cut to this many characters before analysis: nobody asks in more words.
 MAX_QUESTION_CHARS = 1000
 #: How much a term counts when it is not the question's own word.
-ALIAS_WEIGHT = 0.6
+ALIAS_WEIGHT = 1.0
 SPELLING_WEIGHT = 0.9
 SYNONYM_WEIGHT = 0.3
+SYNONYM_CREDIT = 0.5
 MAX_SYNONYMS = 4
 
 
@@ -48,6 +49,8 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     (Kind.WHERE, re.compile(r"\bwhere\b|\bwhich (?:place|town|city|county|area|region)\b")),
     (Kind.WHO, re.compile(r"\bwho(?:'s|se|m)?\b|\bwhich (?:organi[sz]ation|body|group|person|charity|people)\b")),
 ]  # fmt: skip
+# "How long", "how many": they say what kind of answer is wanted, not what it is about.
+_QUESTION_FRAME_RE = re.compile(r"\bhow (?:long|many|much|often|far|big)\b", re.IGNORECASE)
 _DEFINE_RE = re.compile(r"\bstands? for\b|\bshort for\b|\bacronym\b|^\W*(?:what|who)(?:'s|s| is| are)\b")
 
 
@@ -57,12 +60,28 @@ class Concept:
 
     word: str
     terms: dict[int, float] = field(default_factory=dict)
+    #: Ways a paragraph can cover this word: all of a group's terms, for the credit given.
+    groups: list[tuple[tuple[int, ...], float]] = field(default_factory=list)
     idf: float = 0.0
+
+    def add(self, term_id: int | None, weight: float, credit: float) -> None:
+        """Count ``term_id`` as this word, with a BM25 weight and a share of coverage credit."""
+        if term_id is not None:
+            self.terms[term_id] = max(weight, self.terms.get(term_id, 0.0))
+            self.groups.append(((term_id,), credit))
+
+    def add_name(self, term_ids: list[int]) -> None:
+        """Count a name ("high intensity network") as this word, the acronym "HIN"."""
+        if term_ids:
+            for term_id in term_ids:
+                weight = ALIAS_WEIGHT / len(term_ids)
+                self.terms[term_id] = max(weight, self.terms.get(term_id, 0.0))
+            self.groups.append((tuple(term_ids), 1.0))
 
     @property
     def known(self) -> bool:
-        """Whether the articles hold this word in any form."""
-        return bool(self.terms)
+        """Whether the articles hold this word itself (stemmed or respelt, not a synonym)."""
+        return any(credit >= SPELLING_WEIGHT for _, credit in self.groups)
 
 
 @dataclass(slots=True)
@@ -120,22 +139,20 @@ def parse(question: str, index: Index, analyzer: Analyzer) -> Query:
     concepts: list[Concept] = []
     acronyms: list[str] = []
     terms_in_order: list[str] = []
-    for token, term in analyzer.question_tokens(text):
+    for token, term in analyzer.question_tokens(_QUESTION_FRAME_RE.sub(" ", text)):
         concept = Concept(token.folded)
         term_id = index.term_ids.get(term)
-        if term_id is not None:
-            concept.terms[term_id] = 1.0
-        elif token.folded not in synonyms():
+        concept.add(term_id, 1.0, 1.0)
+        if term_id is None and token.folded not in synonyms():
             fixed = correct(token.folded, index.words)
             if fixed is not None:
-                concept.terms[index.words[fixed][0]] = SPELLING_WEIGHT
+                concept.add(index.words[fixed][0], SPELLING_WEIGHT, SPELLING_WEIGHT)
         name = index.aliases.get(term)
         if name:
             acronyms.append(term)
-            for alias_term in name:
-                _add(concept, index.term_ids.get(alias_term), ALIAS_WEIGHT)
+            concept.add_name([t for a in name if (t := index.term_ids.get(a)) is not None])
         for synonym in _synonyms_of(token.folded, analyzer)[:MAX_SYNONYMS]:
-            _add(concept, index.term_ids.get(synonym), SYNONYM_WEIGHT)
+            concept.add(index.term_ids.get(synonym), SYNONYM_WEIGHT, SYNONYM_CREDIT)
         concept.idf = (
             float(index.idf[term_id]) if term_id is not None else
             max((float(index.idf[t]) for t in concept.terms), default=unknown_idf)
@@ -145,11 +162,6 @@ def parse(question: str, index: Index, analyzer: Analyzer) -> Query:
     _add_acronyms_of_names(concepts, terms_in_order, index)
     kind = question_kind(fold(text), bool(acronyms))
     return Query(text, concepts, kind, acronyms)
-
-
-def _add(concept: Concept, term_id: int | None, weight: float) -> None:
-    if term_id is not None and weight > concept.terms.get(term_id, 0.0):
-        concept.terms[term_id] = weight
 
 
 def _synonyms_of(word: str, analyzer: Analyzer) -> list[str]:
@@ -167,9 +179,14 @@ def _synonyms_of(word: str, analyzer: Analyzer) -> list[str]:
 
 
 def _add_acronyms_of_names(concepts: list[Concept], terms: list[str], index: Index) -> None:
-    """A question naming "high intensity network" also asks about "HIN"."""
+    """A question naming "high intensity network" also asks about "HIN".
+
+    The acronym's BM25 weight is shared among the words of the name; any paragraph holding the
+    acronym covers every one of them.
+    """
     for acronym, name in index.aliases.items():
         size = len(name)
         for i in range(len(terms) - size + 1):
             if terms[i : i + size] == name:
-                _add(concepts[i], index.term_ids.get(acronym), 1.0)
+                for concept in concepts[i : i + size]:
+                    concept.add(index.term_ids.get(acronym), 1.0 / size, 1.0)

@@ -1,0 +1,218 @@
+"""The ``simbot`` command: build and check the index, ask questions, score question sets, run the bot.
+
+A thin layer over the library. Every failure a person can act on is one line on standard error
+and a non-zero exit, never a traceback. The Telegram stack is imported only by ``simbot run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from simbot.errors import SimbotError
+
+if TYPE_CHECKING:
+    from simbot.answer import Answerer
+    from simbot.evaluate import Report
+    from simbot.settings import Settings
+
+#: Exit codes: 1 for "checked, and not good" (stale index, scores under the bar), 2 for errors.
+EXIT_FAILED = 1
+EXIT_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``simbot``."""
+    parser = argparse.ArgumentParser(
+        prog="simbot",
+        description="Answers questions about the SIM scheme and the StopSIM campaign "
+        "with verbatim, cited passages from news articles.",
+    )
+    from simbot import __version__
+
+    parser.add_argument("--version", action="version", version=f"simbot {__version__}")
+    parser.add_argument("--seeds", type=Path, help="folder of articles (default: SIMBOT_SEEDS_DIR or ./seeds)")
+    parser.add_argument("--index", type=Path, help="folder of the index (default: SIMBOT_INDEX_DIR or ./index)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    index = commands.add_parser("index", help="build or check the index")
+    index_commands = index.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for action, text in (("build", "rebuild the index from the articles"),
+                         ("check", "exit non-zero if the index is missing or out of date")):
+        sub = index_commands.add_parser(action, help=text)
+        sub.add_argument("--seeds", type=Path, default=argparse.SUPPRESS, help="folder of articles")
+        sub.add_argument("--index", type=Path, default=argparse.SUPPRESS, help="folder of the index")
+
+    ask = commands.add_parser("ask", help="answer a question (no question: an interactive prompt)")
+    ask.add_argument("question", nargs="*", help='the question, or "-" to read one per line')
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("--limit", type=int, default=3, help="at most this many quotes (1 to 5)")
+
+    evaluate = commands.add_parser("eval", help="score a question set (JSON Lines)")
+    evaluate.add_argument("file", type=Path)
+    evaluate.add_argument("--json", action="store_true", help="print the scores as JSON")
+    evaluate.add_argument("--min-hit1", type=float, default=0.0, help="fail under this hit@1")
+    evaluate.add_argument("--min-hit3", type=float, default=0.0, help="fail under this hit@3")
+    evaluate.add_argument("--min-accuracy", type=float, default=0.0, help="fail under this accuracy")
+
+    commands.add_parser("run", help="start the Telegram bot (needs SIMBOT_TELEGRAM_TOKEN)")
+    return parser  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``simbot`` with ``argv``; return the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except SimbotError as exc:
+        print(f"simbot: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from simbot.settings import load_settings
+
+    settings = load_settings()
+    if args.seeds is not None:
+        settings.seeds_dir = args.seeds
+    if args.index is not None:
+        settings.index_dir = args.index
+    if args.command == "index":
+        return _index_build(settings) if args.action == "build" else _index_check(settings)
+    if args.command == "ask":
+        return _ask(settings, args.question, args.json, args.limit)
+    if args.command == "eval":
+        return _eval(settings, args)
+    from simbot.bot import run
+
+    return run(settings)
+
+
+def _index_build(settings: Settings) -> int:
+    from simbot.index import build_and_save
+
+    report = build_and_save(settings.seeds_dir, settings.index_dir)
+    for name in report.skipped:
+        print(f"skipped {name}: not an article (articles are .txt files)")
+    print(
+        f"read {report.documents} articles from {settings.seeds_dir}: {report.paragraphs} "
+        f"paragraphs ({report.duplicates} repeat another word for word), {report.terms} terms"
+    )
+    if report.aliases:
+        print("acronyms learnt: " + ", ".join(a.upper() for a in report.aliases))
+    print(f"wrote the index to {settings.index_dir}")
+    return 0
+
+
+def _index_check(settings: Settings) -> int:
+    from simbot.index import Index
+
+    index = Index.load(settings.index_dir)
+    reasons = index.stale_reasons(settings.seeds_dir)
+    if reasons:
+        for reason in reasons:
+            print(f"out of date: {reason}", file=sys.stderr)
+        print("rebuild it with `simbot index build`", file=sys.stderr)
+        return EXIT_FAILED
+    print(
+        f"{settings.index_dir} is up to date: {len(index.documents)} articles, "
+        f"{len(index.paragraphs)} paragraphs"
+    )
+    return 0
+
+
+def _ask(settings: Settings, words: list[str], as_json: bool, limit: int) -> int:
+    from simbot.answer import Answerer
+
+    answerer = Answerer.load(settings.index_dir)
+    if words == ["-"]:
+        for line in sys.stdin:
+            _print_answer(answerer, line.rstrip("\n"), as_json, limit, sys.stdout)
+            sys.stdout.flush()
+        return 0
+    if words:
+        _print_answer(answerer, " ".join(words), as_json, limit, sys.stdout)
+        return 0
+    return _prompt(answerer, as_json, limit)
+
+
+def _print_answer(answerer: Answerer, question: str, as_json: bool, limit: int, out: TextIO) -> None:
+    from simbot.render import to_json, to_text
+
+    answer = answerer.answer(question, limit)
+    if as_json:
+        out.write(json.dumps(to_json(answer), ensure_ascii=False) + "\n")
+    else:
+        out.write(to_text(answer, color=out.isatty()) + "\n")
+
+
+def _prompt(answerer: Answerer, as_json: bool, limit: int) -> int:
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("Ask about the SIM scheme or the StopSIM campaign (Ctrl-D to quit).")
+    while True:
+        try:
+            question = input("? " if interactive else "")
+        except EOFError:
+            return 0
+        if question.strip().lower() in {"quit", "exit"}:
+            return 0
+        _print_answer(answerer, question, as_json, limit, sys.stdout)
+        if interactive:
+            print()
+
+
+def _eval(settings: Settings, args: argparse.Namespace) -> int:
+    from simbot.answer import Answerer
+    from simbot.evaluate import evaluate, load_questions
+
+    answerer = Answerer.load(settings.index_dir)
+    report = evaluate(load_questions(args.file), answerer.answer, settings.seeds_dir)
+    summary = report.summary()
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        _print_report(report)
+    bars = {"hit@1": args.min_hit1, "hit@3": args.min_hit3, "accuracy": args.min_accuracy}
+    failed = [f"{name} {summary[name]:.3f} < {bar}" for name, bar in bars.items() if summary[name] < bar]
+    if report.verbatim_failures:
+        failed.append(f"{len(report.verbatim_failures)} passages are not verbatim")
+    for reason in failed:
+        print(f"FAILED: {reason}", file=sys.stderr)
+    return EXIT_FAILED if failed else 0
+
+
+def _print_report(report: Report) -> None:
+    s = report.summary()
+    print(
+        f"{s['questions']} questions: hit@1 {s['hit@1']:.3f}  hit@3 {s['hit@3']:.3f}  "
+        f"MRR@5 {s['mrr@5']:.3f}  accuracy {s['accuracy']:.3f}"
+    )
+    print(f"verbatim: {s['passages'] - s['not_verbatim']}/{s['passages']} passages are exact substrings of their files")
+    print("\nby kind:")
+    for kind, outcomes in report.by_kind().items():
+        answerable = [o for o in outcomes if o.question.answerable]
+        line = f"  {kind or '-':<11} {len(outcomes):>3} questions  accuracy {report.accuracy(outcomes):.2f}"
+        if answerable:
+            line += f"  hit@1 {report.hit_at(1, answerable):.2f}  hit@3 {report.hit_at(3, answerable):.2f}"
+        print(line)
+    for failure in report.verbatim_failures:
+        print(f"NOT VERBATIM: {failure}")
+    missed = [o for o in report.outcomes if not o.correct]
+    if missed:
+        print("\nmissed:")
+    for outcome in missed:
+        q = outcome.question
+        got = "abstained" if not outcome.answer.answered else (
+            f"right passage at rank {outcome.rank}" if outcome.rank else "no right passage"
+        )
+        expected = "an answer" if q.answerable else "abstention"
+        print(f"  {q.id} [{q.kind}] {q.question!r}: wanted {expected}, got {got}")  # fmt: skip

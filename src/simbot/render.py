@@ -1,0 +1,176 @@
+"""An ``Answer`` for people and programs: Telegram HTML, terminal text and JSON.
+
+Rendering never changes a quote's words: highlighting wraps them in markup (``<b>`` or a
+terminal's bold), and every other character is escaped, not altered.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from simbot.answer import Answer, Citation, Quote
+
+#: Telegram's limit on one message (``telegram.constants.MessageLimit.MAX_TEXT_LENGTH``); kept
+#: here as a plain number so that rendering does not import the Telegram stack.
+TELEGRAM_MAX_TEXT = 4096
+
+NO_ANSWER = (
+    "I couldn't find that in my sources. I only answer with passages from a few news articles "
+    "about the Serenity Integrated Mentoring (SIM) scheme and the StopSIM campaign."
+)
+EMPTY_QUESTION = "Ask me a question about the SIM scheme or the StopSIM campaign."
+
+_BOLD, _PLAIN = "\033[1m", "\033[0m"
+
+
+def telegram_length(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji counts two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def citation_label(citation: Citation, last_paragraph: int | None = None) -> str:
+    """``file, ¶N`` (or ``¶N–M`` for a run of paragraphs)."""
+    span = f"{citation.paragraph}"
+    if last_paragraph is not None and last_paragraph != citation.paragraph:
+        span += f"–{last_paragraph}"
+    return f"{citation.source}, ¶{span}"
+
+
+def quote_citations(quote: Quote) -> str:
+    """Every place a quote's words stand, the quoted file first."""
+    labels = [citation_label(quote.citations[0], quote.last_paragraph)]
+    labels += [citation_label(c) for c in quote.also_in]
+    return "; ".join(labels)
+
+
+def marked(text: str, spans: Sequence[tuple[int, int]], wrap: Callable[[str], str],
+           plain: Callable[[str], str]) -> str:  # fmt: skip
+    """``text`` with each span passed through ``wrap`` and the rest through ``plain``."""
+    out: list[str] = []
+    at = 0
+    for start, end in sorted(spans):
+        if start < at:
+            continue
+        out.append(plain(text[at:start]))
+        out.append(wrap(text[start:end]))
+        at = end
+    out.append(plain(text[at:]))
+    return "".join(out)
+
+
+# -- JSON ---------------------------------------------------------------------------------------
+
+
+def to_json(answer: Answer) -> dict[str, Any]:
+    """The answer as the JSON contract describes it (plus helpful extra fields)."""
+    result: dict[str, Any] = {
+        "question": answer.question,
+        "answered": answer.answered,
+        "passages": [
+            {
+                "text": quote.text,
+                "source": quote.source,
+                "paragraph": quote.paragraph,
+                "score": quote.score,
+                "last_paragraph": quote.last_paragraph,
+                "start": quote.start,
+                "end": quote.end,
+                "also_in": [
+                    {"source": c.source, "paragraph": c.paragraph} for c in quote.also_in
+                ],
+            }
+            for quote in answer.quotes
+        ],
+    }
+    if not answer.answered:
+        result["reason"] = answer.reason
+    return result
+
+
+# -- terminal -----------------------------------------------------------------------------------
+
+
+def to_text(answer: Answer, color: bool = False) -> str:
+    """The answer for a terminal: numbered quotes, each with its citation."""
+    if not answer.answered:
+        return EMPTY_QUESTION if answer.reason == "empty" else NO_ANSWER
+    blocks: list[str] = []
+    for number, quote in enumerate(answer.quotes, 1):
+        body = (
+            marked(quote.text, quote.highlights, lambda s: f"{_BOLD}{s}{_PLAIN}", str)
+            if color
+            else quote.text
+        )
+        lines = body.splitlines() or [""]
+        indented = "\n".join(f"   {line}" for line in lines)
+        blocks.append(f"{number}. {indented.lstrip()}\n   — {quote_citations(quote)}")
+    return "\n\n".join(blocks)
+
+
+# -- Telegram -----------------------------------------------------------------------------------
+
+
+def quote_html(quote: Quote, limit: int = TELEGRAM_MAX_TEXT) -> list[str]:
+    """One quote as Telegram HTML blocks, cut at white space if it would not fit one message."""
+    citation = f"<i>— {html.escape(quote_citations(quote))}</i>"
+    pieces: list[str] = []
+    for start, end in _chunks(quote.text, quote.highlights, limit - len(citation) - 32):
+        spans = [
+            (max(s, start) - start, min(e, end) - start)
+            for s, e in quote.highlights
+            if s < end and e > start
+        ]
+        body = marked(
+            quote.text[start:end], spans, lambda s: f"<b>{html.escape(s)}</b>", html.escape
+        )
+        pieces.append(f"<blockquote>{body}</blockquote>")
+    pieces[-1] += "\n" + citation
+    return pieces
+
+
+def _chunks(
+    text: str, highlights: Sequence[tuple[int, int]], budget: int
+) -> list[tuple[int, int]]:
+    """Spans of ``text`` whose HTML fits ``budget`` characters, cut at white space."""
+    budget = max(budget, 100) - 16  # a highlight cut in two costs one more pair of tags
+    opens = {s for s, _ in highlights}
+    closes = {e - 1 for _, e in highlights}
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while start < len(text):
+        end, size, last_space = start, 0, -1
+        while end < len(text):
+            cost = telegram_length(html.escape(text[end])) + 3 * (end in opens) + 4 * (end in closes)
+            if size + cost > budget:
+                break
+            size += cost
+            if text[end].isspace():
+                last_space = end
+            end += 1
+        if end < len(text) and last_space > start:
+            end = last_space + 1
+        end = max(end, start + 1)
+        spans.append((start, end))
+        start = end
+    return spans
+
+
+def to_telegram_html(answer: Answer, limit: int = TELEGRAM_MAX_TEXT) -> list[str]:
+    """The answer as Telegram HTML messages, each within ``limit``, split between quotes."""
+    if not answer.answered:
+        return [html.escape(EMPTY_QUESTION if answer.reason == "empty" else NO_ANSWER)]
+    messages: list[str] = []
+    current = ""
+    for quote in answer.quotes:
+        for block in quote_html(quote, limit):
+            joined = f"{current}\n\n{block}" if current else block
+            if telegram_length(joined) <= limit:
+                current = joined
+            else:
+                messages.append(current)
+                current = block
+    if current:
+        messages.append(current)
+    return messages

@@ -6,15 +6,17 @@ to it exactly as it would talk to ``https://api.telegram.org``.  Nothing of the 
 patched.
 
 The server answers like Telegram does (``{"ok": true, "result": ...}`` or
-``{"ok": false, "error_code": ..., "description": ...}``) and refuses what Telegram refuses:
-HTML that Telegram's parser rejects (a port of TDLib's ``parse_html`` rules, with the same
+``{"ok": false, "error_code": ..., "description": ...}``, a wrong token gets 401
+``Unauthorized``, an unknown method 404 ``Not Found``) and refuses what Telegram refuses:
+text that Telegram's HTML, MarkdownV2 or Markdown parser rejects (TDLib's rules, with its
 error texts and byte offsets), texts that are empty or longer than 4096 characters once
-parsed, callback data over 64 bytes, text-only inline buttons, inline answers with more than
-50 results or duplicate ids, callback queries answered twice or never sent, and so on.
+parsed, callback data over 64 bytes, text-only inline buttons, inline answers with more
+than 50 results or duplicate ids, callback and inline queries answered twice or never
+sent, unknown chats, edits that change nothing, and so on.
 
 Typical use::
 
-    async with FakeBotApi() as api:
+    async with FakeBotApi(token="123:ABC") as api:
         app = (
             ApplicationBuilder()
             .token(api.token)
@@ -22,13 +24,35 @@ Typical use::
             .base_file_url(api.base_file_url)
             .build()
         )
-        ...  # add handlers, initialize, start, start_polling
+        ...  # add handlers; initialize(), start(), updater.start_polling(timeout=1)
         api.queue_update(api.private_message_update("hello"))
         call = await api.wait_for("sendMessage")
         assert call.result["text"] == "..."
 
-Only ``tests/fake_bot_api.py`` knows the wire format; tests talk to it through the helpers
-below.
+Methods served: getMe, getUpdates (long polling), setWebhook, deleteWebhook,
+getWebhookInfo, setMyCommands, getMyCommands, deleteMyCommands, sendMessage,
+editMessageText, editMessageReplyMarkup, deleteMessage, answerCallbackQuery,
+answerInlineQuery, sendChatAction, getFile (+ file downloads), logOut, close.
+
+Where the fake follows Telegram rather than a simpler rule:
+
+* HTML: only ``&lt; &gt; &amp; &quot;`` and numeric references are decoded; any other
+  ``&name;`` (and a bare ``&``) stays as literal text, as TDLib does - it is not an error.
+  A bare ``<``, an unknown tag, an unclosed or misnested tag is.
+* Text is cleaned and trimmed as Telegram stores it (trailing spaces and newlines go), then
+  measured in Unicode code points.  Whitespace-only text is ``text must be non-empty``; an
+  empty ``text`` parameter is ``message text is empty``.  An over-long edit is
+  ``MESSAGE_TOO_LONG``.
+* editMessageText without ``reply_markup`` removes the inline keyboard.
+* getUpdates: a newer poll ends an older waiting one with 409, and getUpdates while a
+  webhook is set is a 409.  Update kinds outside ``allowed_updates`` (default: all but
+  chat_member, message_reaction, message_reaction_count) are dropped when polled.
+* Group privacy mode is off unless ``FakeBotApi(privacy_mode=True)``.
+
+Not modelled: entities Telegram detects by itself in the bot's own texts (urls, mentions),
+exact URL normalisation of text links (approximated), flood limits (inject them with
+:meth:`FakeBotApi.inject_error`), media sending, and pushing updates to a webhook by itself
+(use :meth:`FakeBotApi.post_update_to_webhook`).
 """
 
 from __future__ import annotations
@@ -42,7 +66,7 @@ import socket
 import time
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final
 
@@ -631,6 +655,354 @@ def parse_html(text: str) -> tuple[str, list[JSONDict]]:
 
 
 # --------------------------------------------------------------------------------------
+# Telegram's MarkdownV2 and legacy Markdown parse modes (TDLib's rules)
+# --------------------------------------------------------------------------------------
+
+_MDV2_RESERVED: Final = b"_*[]()~`>#+-=|{}.!\n"
+_MDV2_ENTITY_TYPES: Final = {
+    "Bold": "bold",
+    "Italic": "italic",
+    "Underline": "underline",
+    "Strikethrough": "strikethrough",
+    "Spoiler": "spoiler",
+    "Code": "code",
+    "Pre": "pre",
+    "PreCode": "pre",
+    "TextUrl": "text_link",
+    "CustomEmoji": "custom_emoji",
+    "BlockQuote": "blockquote",
+    "ExpandableBlockQuote": "expandable_blockquote",
+}
+
+
+@dataclass
+class _OpenEntity:
+    kind: str  # TDLib's name of the entity type, as its errors print it
+    argument: str
+    offset: int  # UTF-16 offset in the result
+    byte_offset: int  # where it starts in the input
+    result_position: int  # byte position in the result
+
+
+class _MarkdownV2Parser(_HtmlParser):
+    def missing_end(self, entity: _OpenEntity) -> EntityParseError:
+        return EntityParseError(
+            f"Can't find end of {entity.kind} entity at byte offset {entity.byte_offset}"
+        )
+
+    def ends_entity(self, i: int, stack: list[_OpenEntity], have_blockquote: bool) -> bool:
+        if not stack:
+            return False
+        c = self.data[i]
+        if have_blockquote and c == ord("\n") and self.at(i + 1) != ord(">"):
+            return True
+        kind = stack[-1].kind
+        nxt = self.at(i + 1)
+        if kind == "Bold":
+            return c == ord("*")
+        if kind == "Italic":
+            return c == ord("_") and nxt != ord("_")
+        if kind == "Code":
+            return c == ord("`")
+        if kind in ("Pre", "PreCode"):
+            return c == ord("`") and nxt == ord("`") and self.at(i + 2) == ord("`")
+        if kind in ("TextUrl", "CustomEmoji"):
+            return c == ord("]")
+        if kind == "Underline":
+            return c == ord("_") and nxt == ord("_")
+        if kind == "Strikethrough":
+            return c == ord("~")
+        if kind == "Spoiler":
+            return c == ord("|") and nxt == ord("|")
+        return False
+
+    def url_until_parenthesis(self, i: int) -> tuple[str, int]:
+        """The link from ``i`` to the ``)``, backslash escapes applied; and where ``)`` is."""
+        begin = i
+        url = bytearray()
+        while i < len(self.data) and self.data[i] != ord(")"):
+            if self.data[i] == ord("\\") and 0 < self.at(i + 1) <= 126:
+                url.append(self.data[i + 1])
+                i += 2
+                continue
+            url.append(self.data[i])
+            i += 1
+        if self.at(i) != ord(")"):
+            raise EntityParseError(f"Can't find end of a URL at byte offset {begin}")
+        return url.decode("utf-8", errors="replace"), i
+
+    def parse(self) -> tuple[str, list[JSONDict]]:
+        data = self.data
+        n = len(data)
+        out = bytearray()
+        entities: list[JSONDict] = []
+        stack: list[_OpenEntity] = []
+        utf16 = 0
+        have_blockquote = False
+        can_start_blockquote = True
+        i = 0
+        while i < n:
+            c = data[i]
+            if c == ord("\\") and 0 < self.at(i + 1) <= 126:
+                i += 1
+                utf16 += 1
+                out.append(data[i])
+                if data[i] != ord("\r"):
+                    can_start_blockquote = data[i] == ord("\n")
+                i += 1
+                continue
+            in_code = bool(stack) and stack[-1].kind in ("Code", "Pre", "PreCode")
+            reserved = b"`" if in_code else _MDV2_RESERVED
+            if c >= 0x80 or c not in reserved:
+                if c & 0xC0 != 0x80:
+                    utf16 += 2 if c >= 0xF0 else 1
+                    if c != ord("\r"):
+                        can_start_blockquote = False
+                out.append(c)
+                i += 1
+                continue
+
+            if not self.ends_entity(i, stack, have_blockquote):
+                byte_offset = i
+                argument = ""
+                kind: str | None
+                nxt = self.at(i + 1)
+                if c == ord("_") and nxt == ord("_"):
+                    kind = "Underline"
+                    i += 1
+                elif c == ord("_"):
+                    kind = "Italic"
+                elif c == ord("*"):
+                    kind = "Bold"
+                elif c == ord("~"):
+                    kind = "Strikethrough"
+                elif c == ord("|") and nxt == ord("|"):
+                    kind = "Spoiler"
+                    i += 1
+                elif c == ord("["):
+                    kind = "TextUrl"
+                elif c == ord("`") and nxt == ord("`") and self.at(i + 2) == ord("`"):
+                    i += 3
+                    kind = "Pre"
+                    language_end = i
+                    while not _is_space(self.at(language_end)) and self.at(language_end) != ord(
+                        "`"
+                    ):
+                        language_end += 1
+                    if i != language_end and language_end < n and data[language_end] != ord("`"):
+                        kind = "PreCode"
+                        argument = self.name(i, language_end)
+                        i = language_end
+                    if self.at(i) in (0x0A, 0x0D):  # one newline after ``` is skipped
+                        pair = self.at(i + 1) in (0x0A, 0x0D) and self.at(i) != self.at(i + 1)
+                        i += 2 if pair else 1
+                    i -= 1
+                elif c == ord("`"):
+                    kind = "Code"
+                elif c == ord("!") and nxt == ord("["):
+                    kind = "CustomEmoji"
+                    i += 1
+                elif c == ord("\n"):
+                    utf16 += 1
+                    out.append(c)
+                    can_start_blockquote = True
+                    kind = None
+                elif c == ord(">") and can_start_blockquote:
+                    kind = None if have_blockquote else "BlockQuote"
+                    have_blockquote = True
+                else:
+                    raise EntityParseError(
+                        f"Character '{chr(c)}' is reserved and must be escaped with the "
+                        "preceding '\\'"
+                    )
+                if kind is not None:
+                    stack.append(_OpenEntity(kind, argument, utf16, byte_offset, len(out)))
+                i += 1
+                continue
+
+            # The end of an entity.
+            kind = stack[-1].kind
+            if c == ord("\n") and kind != "BlockQuote":
+                # Only "||" right before the line's end, in a blockquote, ends here: the
+                # blockquote is then an expandable one.
+                top = stack[-1]
+                spoiler_at_line_end = kind == "Spoiler" and (
+                    top.byte_offset == i - 2 or (top.byte_offset == i - 3 and out[-1:] == b"\r")
+                )
+                if not spoiler_at_line_end:
+                    raise self.missing_end(top)
+                stack.pop()
+                if not stack or stack[-1].kind != "BlockQuote":
+                    raise self.missing_end(stack[-1] if stack else top)
+                kind = "ExpandableBlockQuote"
+            top = stack[-1]
+            argument = top.argument
+            skip = utf16 == top.offset
+            extra: JSONDict = {}
+            if kind in ("Underline", "Spoiler"):
+                i += 1
+            elif kind in ("Pre", "PreCode"):
+                i += 2
+            elif kind == "TextUrl":
+                if self.at(i + 1) != ord("("):
+                    url = bytes(out[top.result_position :]).decode("utf-8", errors="replace")
+                else:
+                    url, i = self.url_until_parenthesis(i + 2)
+                user_id = _tg_user_link_id(url)
+                if user_id is not None:
+                    kind = "TextMention"
+                    extra["user"] = {"id": user_id, "is_bot": False, "first_name": ""}
+                elif (checked := _check_url(url)) is not None:
+                    extra["url"] = checked
+                else:
+                    skip = True
+            elif kind == "CustomEmoji":
+                if self.at(i + 1) != ord("("):
+                    raise EntityParseError("Custom emoji entity must contain a tg://emoji URL")
+                link, i = self.url_until_parenthesis(i + 2)
+                match = re.fullmatch(r"tg://emoji\?id=(\d{1,19})", link, flags=re.IGNORECASE)
+                if match is None or not 0 < int(match.group(1)) < 2**63:
+                    raise EntityParseError("Invalid custom emoji identifier specified")
+                extra["custom_emoji_id"] = match.group(1)
+            elif kind in ("BlockQuote", "ExpandableBlockQuote"):
+                have_blockquote = False
+                out.append(c)
+                can_start_blockquote = True
+                utf16 += 1
+                skip = False
+            if not skip:
+                entity: JSONDict = {
+                    "type": "text_mention" if kind == "TextMention" else _MDV2_ENTITY_TYPES[kind],
+                    "offset": top.offset,
+                    "length": utf16 - top.offset,
+                }
+                if kind == "PreCode":
+                    entity["language"] = argument
+                entity.update(extra)
+                entities.append(entity)
+            stack.pop()
+            i += 1
+
+        if have_blockquote:
+            kind = "BlockQuote"
+            if stack[-1].kind == "Spoiler" and stack[-1].byte_offset == n - 2:
+                stack.pop()
+                kind = "ExpandableBlockQuote"
+            if stack and stack[-1].kind == "BlockQuote":
+                top = stack.pop()
+                if utf16 != top.offset:
+                    entities.append(
+                        {
+                            "type": _MDV2_ENTITY_TYPES[kind],
+                            "offset": top.offset,
+                            "length": utf16 - top.offset,
+                        }
+                    )
+        if stack:
+            raise self.missing_end(stack[-1])
+        return out.decode("utf-8", errors="replace"), _sort_entities(entities)
+
+
+def parse_markdown_v2(text: str) -> tuple[str, list[JSONDict]]:
+    """Telegram's MarkdownV2 parse mode: the visible text and its entities.
+
+    Raises :class:`EntityParseError` with TDLib's message, e.g. ``Character '.' is reserved
+    and must be escaped with the preceding '\\'`` or ``Can't find end of Bold entity at byte
+    offset 0``.
+    """
+    return _MarkdownV2Parser(text).parse()
+
+
+def parse_markdown(text: str) -> tuple[str, list[JSONDict]]:
+    """Telegram's legacy Markdown parse mode: ``*bold*``, ``_italic_``, `` `code` ``,
+    `` ```pre``` `` and ``[text](url)``; ``\\`` escapes ``_ * ` [`` outside entities."""
+    parser = _HtmlParser(text)
+    data = parser.data
+    n = len(data)
+    out = bytearray()
+    entities: list[JSONDict] = []
+    utf16 = 0
+    i = 0
+    while i < n:
+        c = data[i]
+        if c == ord("\\") and parser.at(i + 1) in b"_*`[":
+            out.append(data[i + 1])
+            utf16 += 1
+            i += 2
+            continue
+        if c not in b"_*`[":
+            if c & 0xC0 != 0x80:
+                utf16 += 2 if c >= 0xF0 else 1
+            out.append(c)
+            i += 1
+            continue
+        begin = i
+        end_character = ord("]") if c == ord("[") else c
+        is_pre = False
+        language = ""
+        i += 1
+        if c == ord("`") and parser.at(i) == ord("`") and parser.at(i + 1) == ord("`"):
+            i += 2
+            is_pre = True
+            language_end = i
+            while not _is_space(parser.at(language_end)) and parser.at(language_end) != ord("`"):
+                language_end += 1
+            if i != language_end and language_end < n and data[language_end] != ord("`"):
+                language = parser.name(i, language_end)
+                i = language_end
+            if parser.at(i) in (0x0A, 0x0D):
+                pair = parser.at(i + 1) in (0x0A, 0x0D) and parser.at(i) != parser.at(i + 1)
+                i += 2 if pair else 1
+        offset = utf16
+        start = len(out)
+        while i < n and (
+            data[i] != end_character
+            or (is_pre and not (parser.at(i + 1) == ord("`") and parser.at(i + 2) == ord("`")))
+        ):
+            if data[i] & 0xC0 != 0x80:
+                utf16 += 2 if data[i] >= 0xF0 else 1
+            out.append(data[i])
+            i += 1
+        if i == n:
+            raise EntityParseError(f"Can't find end of the entity starting at byte offset {begin}")
+        if utf16 != offset:
+            entity: JSONDict = {"offset": offset, "length": utf16 - offset}
+            if c == ord("_"):
+                entity["type"] = "italic"
+            elif c == ord("*"):
+                entity["type"] = "bold"
+            elif c == ord("["):
+                if parser.at(i + 1) == ord("("):
+                    i += 2
+                    url_bytes = bytearray()
+                    while i < n and data[i] != ord(")"):
+                        url_bytes.append(data[i])
+                        i += 1
+                    url = url_bytes.decode("utf-8", errors="replace")
+                else:
+                    url = bytes(out[start:]).decode("utf-8", errors="replace")
+                user_id = _tg_user_link_id(url)
+                if user_id is not None:
+                    entity["type"] = "text_mention"
+                    entity["user"] = {"id": user_id, "is_bot": False, "first_name": ""}
+                elif (checked := _check_url(url)) is not None:
+                    entity["type"] = "text_link"
+                    entity["url"] = checked
+            elif is_pre:
+                entity["type"] = "pre"
+                if language:
+                    entity["language"] = language
+            else:
+                entity["type"] = "code"
+            if "type" in entity:
+                entities.append(entity)
+        if is_pre:
+            i += 2
+        i += 1
+    return out.decode("utf-8", errors="replace"), _sort_entities(entities)
+
+
+# --------------------------------------------------------------------------------------
 # Text as Telegram stores it: cleaned, trimmed, measured
 # --------------------------------------------------------------------------------------
 
@@ -718,13 +1090,12 @@ def format_text(
     if mode in ("", "none"):
         found = [dict(e) for e in entities or [] if isinstance(e, dict)]
         plain = text
-    elif mode == "html":
+    elif mode in ("html", "markdownv2", "markdown"):
+        parse = {"html": parse_html, "markdownv2": parse_markdown_v2, "markdown": parse_markdown}
         try:
-            plain, found = parse_html(text)
+            plain, found = parse[mode](text)
         except EntityParseError as refused:
             raise _bad_request(f"can't parse entities: {refused}") from refused
-    elif mode in ("markdown", "markdownv2"):
-        plain, found = text, []  # not parsed by the fake: see the module's caveats
     else:
         raise _bad_request("unsupported parse_mode")
     plain, found = _clean_text(plain, found)
@@ -825,12 +1196,6 @@ class _Injected:
     chat_id: int | str | None
 
 
-@dataclass
-class _Poll:
-    generation: int
-    event: asyncio.Event = field(default_factory=asyncio.Event)
-
-
 # --------------------------------------------------------------------------------------
 # The fake server
 # --------------------------------------------------------------------------------------
@@ -857,7 +1222,7 @@ class FakeBotApi:
         bot_username: str = DEFAULT_BOT_USERNAME,
         bot_first_name: str = DEFAULT_BOT_FIRST_NAME,
         can_join_groups: bool = True,
-        can_read_all_group_messages: bool = False,
+        privacy_mode: bool = False,
         supports_inline_queries: bool = True,
         max_poll_timeout: float = 50.0,
     ) -> None:
@@ -871,12 +1236,15 @@ class FakeBotApi:
             "first_name": bot_first_name,
             "username": bot_username,
             "can_join_groups": can_join_groups,
-            "can_read_all_group_messages": can_read_all_group_messages,
+            "can_read_all_group_messages": not privacy_mode,
             "supports_inline_queries": supports_inline_queries,
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
         self.max_poll_timeout = max_poll_timeout
+        self.privacy_mode = privacy_mode
+        self.dropped_updates: list[JSONDict] = []
+        """Updates :meth:`queue_update` dropped because privacy mode hides them from the bot."""
         self.host = "127.0.0.1"
         self.port = 0
 
@@ -1130,9 +1498,35 @@ class FakeBotApi:
         can be answered once.
         """
         update = self._prepare_update(update)
-        self._updates.append(update)
-        self._update_arrived.set()
+        if self.privacy_mode and not self._visible_in_privacy_mode(update):
+            self.dropped_updates.append(update)
+        else:
+            self._updates.append(update)
+            self._update_arrived.set()
         return copy.deepcopy(update)
+
+    def _visible_in_privacy_mode(self, update: JSONDict) -> bool:
+        """What a bot with privacy mode on gets of a group: commands (``/cmd`` or
+        ``/cmd@this_bot``), messages mentioning it by username, replies to its messages and
+        service messages."""
+        message = update.get("message") or update.get("edited_message")
+        if not isinstance(message, dict) or message["chat"].get("type") not in (
+            "group",
+            "supergroup",
+        ):
+            return True
+        replied = message.get("reply_to_message") or {}
+        if replied.get("from", {}).get("id") == self.bot_id:
+            return True
+        text = str(message.get("text", message.get("caption", "")))
+        content_keys = {"text", "caption", "sticker", "photo", "document", "video", "voice"}
+        if not text and not content_keys & set(message):
+            return True  # a service message
+        command = re.match(r"/[A-Za-z0-9_]+(?:@([A-Za-z0-9_]+))?", text)
+        if command is not None:
+            addressee = command.group(1)
+            return addressee is None or addressee.lower() == self.bot_username.lower()
+        return f"@{self.bot_username}".lower() in text.lower()
 
     def _prepare_update(self, update: JSONDict) -> JSONDict:
         update = copy.deepcopy(update)
@@ -2108,6 +2502,8 @@ __all__ = [
     "format_text",
     "iter_entities",
     "parse_html",
+    "parse_markdown",
+    "parse_markdown_v2",
     "post_update_to_webhook",
     "utf16_len",
     "utf16_slice",

@@ -31,7 +31,9 @@ MIN_COVERAGE = 0.22
 MIN_NUMBER_COVERAGE = 0.75
 #: Later quotes must score at least this share of the first one's.
 MIN_RELATIVE_SCORE = 0.55
+BM25_SHARE = 0.4
 KIND_BONUS = 0.15
+PHRASE_BONUS = 0.2
 NEAR_DUPLICATE = 0.7
 
 _NUMBER_RE = re.compile(
@@ -46,9 +48,12 @@ _TIME_RE = re.compile(
     re.IGNORECASE,
 )
 _DURATION_RE = re.compile(r"\b(?:years?|months?|weeks?|days?|decades?|hours?)\b", re.IGNORECASE)
+# A person or body answering "who": a role ("director", "led by") or a named person's title.
 _WHO_RE = re.compile(
-    r"(?<=[a-z,] )[A-Z][a-z]+(?: [A-Z][a-z]+)+|\b(?:director|chief executive|spokesperson|founder"
-    r"|led by|head of|chair)\b"
+    r"\b(?:director|chief executive|executive|spokesperson|spokesman|spokeswoman|founder|founded"
+    r"|head|chair|chairman|chairwoman|leader|led by|manager|minister|secretary|professor"
+    r"|president|officer|coalition of|group of|members?)\b",
+    re.IGNORECASE,
 )
 _WHERE_RE = re.compile(r"\b(?:in|on|at|across|from) (?:the )?[A-Z][a-z]+")
 _KIND_RES = {
@@ -162,13 +167,26 @@ class Answerer:
             covered += share * concept.idf
         top = hits[0].score
         pattern = _KIND_RES.get(query.kind)
+        bigrams = query.bigrams()
         candidates = []
         for hit, coverage in zip(hits, covered / total, strict=True):
             kind_match = self._kind_match(query, hit.pid, pattern)
-            rank = 0.5 * hit.score / top + 0.5 * coverage + (KIND_BONUS if kind_match else 0.0)
+            rank = (
+                BM25_SHARE * hit.score / top
+                + (1 - BM25_SHARE) * coverage
+                + (KIND_BONUS if kind_match else 0.0)
+                + PHRASE_BONUS * self._phrase_share(bigrams, hit.pid)
+            )
             candidates.append(_Candidate(hit.pid, hit.score, float(coverage), kind_match, rank))
         candidates.sort(key=lambda c: (-c.rank, c.pid))
         return candidates
+
+    def _phrase_share(self, bigrams: set[tuple[str, str]], pid: int) -> float:
+        """The share of the question's word pairs that stand together in the paragraph."""
+        if not bigrams:
+            return 0.0
+        terms = self.analyzer.terms(self.index.paragraph_text(pid))
+        return len(bigrams & set(zip(terms, terms[1:], strict=False))) / len(bigrams)
 
     def _kind_match(self, query: Query, pid: int, pattern: re.Pattern[str] | None) -> bool:
         if query.kind is Kind.DEFINE:
@@ -183,8 +201,9 @@ class Answerer:
         """
         if max(c.coverage for c in candidates) < MIN_COVERAGE:
             return False
-        # "What is the population of ...": the thing asked about is in no article.
-        if not query.concepts[0].known:
+        # "What is the population of ...": the thing asked about is in no article. (A question
+        # of a known kind opens with its frame instead: "who's in charge of ...".)
+        if query.kind is Kind.ANY and not query.concepts[0].known:
             return False
         if query.kind is Kind.NUMBER:
             # A figure answers "how many X" only beside (nearly) all of the question's words.

@@ -26,6 +26,8 @@ SPELLING_WEIGHT = 0.9
 SYNONYM_WEIGHT = 0.3
 SYNONYM_CREDIT = 0.5
 MAX_SYNONYMS = 4
+#: How far into a question its question word may stand.
+KIND_WORDS = 5
 
 
 class Kind(enum.Enum):
@@ -92,6 +94,12 @@ class Query:
     concepts: list[Concept]
     kind: Kind
     acronyms: list[str]
+    #: The question's own terms, in order (for phrase matching).
+    sequence: list[str] = field(default_factory=list)
+
+    def bigrams(self) -> set[tuple[str, str]]:
+        """Pairs of consecutive terms of the question."""
+        return set(zip(self.sequence, self.sequence[1:], strict=False))
 
     def weighted_terms(self) -> list[tuple[int, float]]:
         """``(term id, weight)`` pairs for BM25, in question order."""
@@ -125,8 +133,10 @@ def question_kind(folded_question: str, has_acronym: bool) -> Kind:
     """What kind of answer the question asks for."""
     if has_acronym and _DEFINE_RE.search(folded_question) and len(folded_question.split()) <= 6:
         return Kind.DEFINE
+    # The question word opens the question ("so, who ..."); a "who" further on is a clause.
+    opening = " ".join(folded_question.split()[:KIND_WORDS])
     for kind, pattern in _KIND_PATTERNS:
-        if pattern.search(folded_question):
+        if pattern.search(opening):
             return kind
     return Kind.ANY
 
@@ -161,7 +171,7 @@ def parse(question: str, index: Index, analyzer: Analyzer) -> Query:
         terms_in_order.append(term)
     _add_acronyms_of_names(concepts, terms_in_order, index)
     kind = question_kind(fold(text), bool(acronyms))
-    return Query(text, concepts, kind, acronyms)
+    return Query(text, concepts, kind, acronyms, terms_in_order)
 
 
 def _synonyms_of(word: str, analyzer: Analyzer) -> list[str]:

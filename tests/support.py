@@ -1,0 +1,26 @@
+"""Paths and shared objects for the tests (plain functions; fixtures live in the test files)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from simbot.answer import Answerer
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+INDEX = ROOT / "index"
+DEV = Path(__file__).resolve().parent / "data" / "dev.jsonl"
+
+
+@cache
+def shipped_answerer() -> Answerer:
+    """An answerer over the committed index (loaded once for the whole run)."""
+    return Answerer.load(INDEX)
+
+
+def dev_questions() -> list[dict[str, Any]]:
+    """The shared development questions, copied into tests/data."""
+    return [json.loads(line) for line in DEV.read_text("utf-8").splitlines() if line.strip()]

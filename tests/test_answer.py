@@ -1,0 +1,146 @@
+"""Answers: verbatim quotes with citations, context, folded repeats, and honest abstentions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simbot.answer import MAX_QUOTES, Answer
+from simbot.evaluate import evaluate, load_questions
+from simbot.index import NUMBER, SAME_AS
+from support import DEV, SEEDS, dev_questions, shipped_answerer
+
+
+def _assert_verbatim(answer: Answer) -> None:
+    for quote in answer.quotes:
+        for citation in quote.citations:
+            text = (SEEDS / citation.source).read_text("utf-8")
+            assert quote.text in text, (citation, quote.text[:80])
+        assert (SEEDS / quote.source).read_text("utf-8")[quote.start : quote.end] == quote.text
+        assert quote.text.count("\n") <= 2  # at most three paragraphs
+
+
+@pytest.mark.parametrize("record", dev_questions(), ids=lambda r: r["id"])
+def test_every_dev_answer_is_verbatim(record: dict[str, object]) -> None:
+    answer = shipped_answerer().answer(str(record["question"]), limit=MAX_QUOTES)
+    assert len(answer.quotes) <= MAX_QUOTES
+    _assert_verbatim(answer)
+
+
+def test_dev_scores_meet_the_bar() -> None:
+    report = evaluate(load_questions(DEV), shipped_answerer().answer, SEEDS)
+    summary = report.summary()
+    assert summary["not_verbatim"] == 0
+    assert summary["hit@1"] >= 0.80, summary
+    assert summary["hit@3"] >= 0.90, summary
+    assert summary["accuracy"] >= 0.80, summary
+
+
+def test_every_paragraph_asked_in_its_own_words_comes_back_first() -> None:
+    answerer = shipped_answerer()
+    index = answerer.index
+    for pid in range(len(index.paragraphs)):
+        text = index.paragraph_text(pid)
+        answer = answerer.answer(text)
+        assert answer.answered, text
+        first = answer.quotes[0]
+        group = int(index.paragraphs[pid][SAME_AS])
+        holders = {
+            (index.documents[int(index.paragraphs[p][0])].name, int(index.paragraphs[p][NUMBER]))
+            for p in range(len(index.paragraphs))
+            if int(index.paragraphs[p][SAME_AS]) == group
+        }
+        assert text in first.text, (pid, text[:60], first.text[:60])
+        cited = {(c.source, c.paragraph) for c in first.citations}
+        shown = {(first.source, n) for n in range(first.paragraph, first.last_paragraph + 1)}
+        assert holders & (cited | shown), (pid, text[:60])
+
+
+def test_repeated_words_are_shown_once_citing_every_file() -> None:
+    answer = shipped_answerer().answer("Is DNS a charity?")
+    note = [q for q in answer.quotes if "DNS is not a charity" in q.text]
+    assert len(note) == 1
+    assert {c.source for c in note[0].citations} == {
+        "000_711bb49f25a3744d.txt", "001_d018e93c181936db.txt",
+        "002_07426c9e770dcb42.txt", "003_45802413ed8e2aa3.txt",
+    }  # fmt: skip
+    _assert_verbatim(answer)
+
+
+def test_a_quote_that_leans_on_its_speaker_shows_the_speaker() -> None:
+    answer = shipped_answerer().answer("did the service-user find safer ways of going into crisis")
+    first = answer.quotes[0]
+    assert "found safer ways of going into crisis" in first.text
+    assert first.text.startswith("Jennings defended the police action")
+    assert (first.paragraph, first.last_paragraph) == (26, 27)
+
+
+def test_a_question_about_a_speaker_finds_the_rest_of_their_quote() -> None:
+    # 003 ¶38 never names NSUN: only the paragraph before it does.
+    answer = shipped_answerer().answer("what did NSUN say about police brutality and racialised communities")
+    assert answer.quotes[0].source == "003_45802413ed8e2aa3.txt"
+    assert "police brutality" in answer.quotes[0].text
+    assert "NSUN said" in answer.quotes[0].text
+
+
+def test_misspelt_names_still_find_their_passage() -> None:
+    answer = shipped_answerer().answer("why did jenings defend the police action")
+    assert answer.answered
+    assert "Jennings defended the police action" in answer.quotes[0].text
+    answer = shipped_answerer().answer("surey police officers")
+    assert "Surrey" in answer.quotes[0].text
+
+
+def test_acronym_and_name_find_each_other() -> None:
+    by_acronym = shipped_answerer().answer("what does NSUN stand for")
+    assert "National Survivor User Network (NSUN)" in by_acronym.quotes[0].text
+    by_name = shipped_answerer().answer("who leads the high intensity network")
+    assert any("HIN" in q.text or "High Intensity Network" in q.text for q in by_name.quotes)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is the capital of france",
+        "how do I bake sourdough",
+        "how much does a london flat cost",
+        "who won the football world cup",
+        "what is the weather in surrey tomorrow",
+    ],
+)
+def test_questions_the_articles_do_not_answer_get_no_quote(question: str) -> None:
+    answer = shipped_answerer().answer(question)
+    assert not answer.answered, [q.text[:80] for q in answer.quotes]
+    assert answer.reason
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["", "   \n\t ", "😀🎉🔥", "?!?!", "<b>&amp;</b> **bold** _x_ `code`", "Что такое SIM?",
+     "ما هو سيم", "x" * 10_000, "SIM " * 2_500, "\u0000\u200b\ufeff", "ｓｉｍ ｓｃｈｅｍｅ"],
+)  # fmt: skip
+def test_odd_input_gets_an_answer_or_an_honest_no(question: str) -> None:
+    answer = shipped_answerer().answer(question)
+    assert answer.question == question
+    _assert_verbatim(answer)
+    if not answer.answered:
+        assert answer.reason in {"empty", "no-words", "not-covered"}
+
+
+def test_empty_question_is_reported_as_empty() -> None:
+    assert shipped_answerer().answer("  ").reason == "empty"
+    assert shipped_answerer().answer("🎉").reason == "no-words"
+
+
+def test_different_figures_are_shown_side_by_side() -> None:
+    answer = shipped_answerer().answer("how many people supported the campaign")
+    texts = " ".join(q.text for q in answer.quotes)
+    assert "63,000" in texts and "64,000" in texts
+
+
+def test_deep_link_passage(tmp_path: Path) -> None:
+    quote = shipped_answerer().passage("003_45802413ed8e2aa3.txt", 27)
+    assert quote is not None and quote.paragraph == 26 and quote.last_paragraph == 27
+    assert shipped_answerer().passage("003_45802413ed8e2aa3.txt", 999) is None
+    assert shipped_answerer().passage("nope.txt", 1) is None

@@ -20,29 +20,41 @@ licence requires to appear on all copies, including modifications.
 
 How synonyms are chosen (quality over coverage)
 -----------------------------------------------
-* For each part of speech of the headword, only its most common senses are
-  used: the first ``--senses`` (default 2) synsets in WordNet's sense order
-  (which is ordered by SemCor tag frequency), plus a later sense only when its
-  tag count for the headword is large (>= 5 and >= 30% of the first sense's
-  count), up to 4 senses.  Proper-noun senses (``Bush``, ``May``) are skipped.
+"Tag count" below is a lemma's SemCor frequency from WordNet's cntlist.rev.
+
+* Senses of the headword: for each part of speech, only its most common
+  senses: the first ``--senses`` (default 2) synsets in WordNet's sense order
+  (ordered by tag count), plus a later one only when its tag count for the
+  headword is large (>= 5 and >= 30% of the first sense's), 4 at most.
+  Proper-noun senses (``Bush``, ``May``) are skipped, and so is a whole part of
+  speech the headword is never tagged as while it is tagged >= 5 times as
+  another (``boss`` the noun is not the verb "emboss").
 * Synonyms are the other lemmas of those synsets (same POS).  Derivationally
-  related forms (e.g. a verb's nouns) are NOT used.  For head adjectives the
-  lemmas of "similar to" satellites that are tagged in SemCor are added at half
-  weight (``safe`` -> ``secure``).  For a noun whose first sense is a
-  slang / narrow synset (fewer than 3 synonyms survive) the direct hypernym's
-  lemmas are added at a quarter weight as a last resort (``cop`` ->
-  ``policeman``).
-* Each candidate is scored by the summed weight of the senses it comes from:
-  (tag count of the headword in that sense + 1) / sense rank, so senses and
-  parts of speech that are rare for the headword rank low.  Ties are broken by
-  the synonym's own tag count in the synset, then by its overall familiarity.
-* Rarity filter: a synonym is kept only if it is "familiar": it has a SemCor
-  tag count >= 1 in WordNet (cntlist.rev) or it has >= 2 senses (polysemy is
-  WordNet's own familiarity measure, cf. ``wn -faml``).  Headwords themselves
-  are kept even when rare (a rare word in a question benefits most from being
-  mapped onto a common one), but need at least one surviving synonym.
-* Stopword-like headwords / synonyms and words shorter than 3 letters are
-  skipped.
+  related forms (e.g. a verb's nouns) are NOT used.  Adjectives also take up to
+  3 "similar to" cluster neighbours (head -> satellites: ``safe`` ->
+  ``unhurt``; satellite -> head only when the head word is tagged in it:
+  ``arrogant`` -> ``proud`` but not ``auburn`` -> ``chromatic``) at half
+  weight.  A noun whose first sense is tagged >= 3 times but has fewer than 3
+  tagged synonyms gets the first lemma of its direct hypernym(s), only if the
+  hypernym is specific (depth >= 6 in the noun hierarchy), at quarter weight,
+  2 at most (``cop`` -> ``policeman``, ``dog`` -> ``canine``, but not
+  ``worker`` -> ``person``).
+* A synonym must be used in that sense in its own right: the synset must be
+  one of ITS first 3 senses of that POS, or it must be tagged in it, and that
+  POS must not be negligible for it (as above).  So ``cop`` gives ``copper``
+  and ``fuzz`` but not ``pig`` or ``bull``, whose main senses are animals.
+* Rarity filter: a synonym is kept only if it is "familiar": tag count >= 1
+  over all its senses, or >= 2 senses (polysemy is WordNet's own familiarity
+  measure, cf. ``wn -faml``).  Headwords are kept even when rare (a rare word
+  in a question benefits most from being mapped onto a common one) but need at
+  least one surviving synonym.
+* Stopword-like words (an embedded list of function words) and words shorter
+  than 3 letters are never headwords or synonyms.
+* Ranking: each candidate scores the summed weight of the senses it comes from,
+  a sense weighing (tag count of the headword in it + 1) / sense rank, so the
+  senses and parts of speech that are rare for the headword rank low.  Ties go
+  to the synonym's tag count in the synset, then its overall tag count and
+  number of senses, then alphabetical order.
 
 How it was run (reproducible, offline except for the package fetch)
 --------------------------------------------------------------------
@@ -83,6 +95,7 @@ import sys
 import tempfile
 import warnings
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -142,7 +155,6 @@ STOPWORDS = frozenset(
 
 WORD_RE = re.compile(r"^[a-z]+$")
 POSES = ("n", "v", "a", "r")  # 'a' covers satellites ('s') in the index
-POS_NAMES = {"n": "noun", "v": "verb", "a": "adjective", "r": "adverb"}
 
 MAX_SENSES = 4  # hard cap on senses used per part of speech
 LATE_SENSE_MIN_COUNT = 5
@@ -153,8 +165,10 @@ HYPERNYM_WEIGHT = 0.25
 HYPERNYM_IF_FEWER_THAN = 3
 HYPERNYM_MIN_OWN_COUNT = 3
 HYPERNYM_MAX = 2
+HYPERNYM_MIN_DEPTH = 6
 DROP_POS_IF_OTHER_COUNT = 5
 SYN_MAX_RANK = 3
+FAMILIAR_MIN_SENSES = 2
 
 
 def prepare_reader(wordnet_dir: Path, workdir: Path):
@@ -206,6 +220,11 @@ def licence_notice(wordnet_dir: Path) -> tuple[str, list[str]]:
     return m.group(1), lines
 
 
+def related(synsets):
+    """nltk keeps pointers in a set: put related synsets in a fixed order."""
+    return sorted(synsets, key=lambda s: (s.pos(), s.offset()))
+
+
 class Builder:
     def __init__(self, wn, senses: int, max_syns: int):
         self.wn = wn
@@ -241,7 +260,7 @@ class Builder:
 
     def familiar(self, word: str) -> bool:
         count, senses = self.familiarity(word)
-        return count >= 1 or senses >= 2
+        return count >= 1 or senses >= FAMILIAR_MIN_SENSES
 
     @staticmethod
     def usable(word: str) -> bool:
@@ -275,11 +294,22 @@ class Builder:
         if lemma.count() >= 1:
             return True
         synset = lemma.synset()
+        name = lemma.name().lower()
         pos = "a" if synset.pos() == "s" else synset.pos()
-        offsets = self.wn._lemma_pos_offset_map.get(lemma.name().lower(), {}).get(pos, [])
+        if self.pos_negligible(name, pos):
+            return False  # "caller" is a noun, even if WordNet has an adjective
+        offsets = self.wn._lemma_pos_offset_map.get(name, {}).get(pos, [])
         return synset.offset() in offsets[:SYN_MAX_RANK]
 
+    def pos_negligible(self, word: str, pos: str) -> bool:
+        """word is never tagged as pos in SemCor but often tagged as another POS."""
+        if self.pos_count(word, pos) > 0:
+            return False
+        return max(self.pos_count(word, p) for p in POSES if p != pos) >= DROP_POS_IF_OTHER_COUNT
+
+    @lru_cache(maxsize=None)
     def pos_count(self, word: str, pos: str) -> int:
+        """SemCor tag count of word over its common-noun/other senses as pos."""
         total = 0
         for s in self.synsets(word, pos):
             lemma = self.lemma_of(s, word)
@@ -302,10 +332,8 @@ class Builder:
             score[name] += weight
             tagged[name] += lemma.count()
 
-        pos_counts = {pos: self.pos_count(word, pos) for pos in POSES}
         for pos in POSES:
-            others = max(c for p, c in pos_counts.items() if p != pos)
-            if pos_counts[pos] == 0 and others >= DROP_POS_IF_OTHER_COUNT:
+            if self.pos_negligible(word, pos):
                 continue  # e.g. boss (noun) is never the verb "emboss"
             for rank, (s, weight, own_count) in enumerate(self.chosen_senses(word, pos)):
                 tagged_here = 0
@@ -314,13 +342,17 @@ class Builder:
                     if lemma.name() != word and lemma.count() >= 1:
                         tagged_here += 1
                 if s.pos() in ("a", "s"):  # adjective cluster neighbours
+                    # head -> satellites (safe -> unhurt); satellite -> head only
+                    # when the head word is tagged in it (arrogant -> proud, but
+                    # not auburn -> chromatic).
                     similar = [
                         lemma
-                        for sim in s.similar_tos()
+                        for sim in related(s.similar_tos())
                         for lemma in sim.lemmas()
                         if self.usable(lemma.name()) and self.familiar(lemma.name())
+                        and (s.pos() == "a" or lemma.count() >= 1)
                     ]
-                    similar.sort(key=lambda l: (-l.count(), -self.familiarity(l.name())[0]))
+                    similar.sort(key=lambda l: (-l.count(), -self.familiarity(l.name())[0], l.name()))
                     for lemma in similar[:SIMILAR_MAX]:
                         add(lemma, weight * SIMILAR_WEIGHT)
                 if (
@@ -329,11 +361,15 @@ class Builder:
                     and own_count >= HYPERNYM_MIN_OWN_COUNT
                     and tagged_here < HYPERNYM_IF_FEWER_THAN
                 ):
+                    # Only specific hypernyms (cop -> policeman, dog -> canine),
+                    # not "person", "group" or "change"; and only the
+                    # hypernym's first lemma (not "man" for serviceman).
                     hyper = [
-                        lemma
-                        for h in s.hypernyms()
-                        for lemma in h.lemmas()
-                        if self.usable(lemma.name()) and self.familiar(lemma.name())
+                        h.lemmas()[0]
+                        for h in related(s.hypernyms())
+                        if h.min_depth() >= HYPERNYM_MIN_DEPTH
+                        and self.usable(h.lemmas()[0].name())
+                        and self.familiar(h.lemmas()[0].name())
                     ]
                     for lemma in hyper[:HYPERNYM_MAX]:
                         add(lemma, weight * HYPERNYM_WEIGHT)
@@ -363,7 +399,8 @@ def render(table: dict[str, list[str]], version: str, licence: list[str],
         f"# Derived from WordNet {version} by tools/make_synonyms.py (see its docstring for",
         "# how it was run). Only the most common senses of each word are used",
         f"# (first {senses} per part of speech, by WordNet sense order), single words only,",
-        "# rare synonyms (no SemCor tag count and a single sense) and stopwords dropped.",
+        "# rare synonyms (no SemCor tag count and a single sense) and stopwords dropped;",
+        "# a few similar adjectives and specific hypernyms (cop -> policeman) are added.",
         "#",
         "# Format: UTF-8; lines starting with '#' are comments; then one line per",
         "# headword, sorted: headword<TAB>syn1 syn2 ... (space-separated, most relevant",

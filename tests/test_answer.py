@@ -78,7 +78,9 @@ def test_a_quote_that_leans_on_its_speaker_shows_the_speaker() -> None:
 
 def test_a_question_about_a_speaker_finds_the_rest_of_their_quote() -> None:
     # 003 ¶38 never names NSUN: only the paragraph before it does.
-    answer = shipped_answerer().answer("what did NSUN say about police brutality and racialised communities")
+    answer = shipped_answerer().answer(
+        "what did NSUN say about police brutality and racialised communities"
+    )
     assert answer.quotes[0].source == "003_45802413ed8e2aa3.txt"
     assert "police brutality" in answer.quotes[0].text
     assert "NSUN said" in answer.quotes[0].text

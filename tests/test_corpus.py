@@ -33,7 +33,7 @@ def test_every_seed_paragraph_is_cut_verbatim_from_its_file() -> None:
 
 def test_non_utf8_article_names_the_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
-    bad.write_bytes("fine\nstill fine\n".encode() + b"caf\xe9\n")
+    bad.write_bytes(b"fine\nstill fine\n" + b"caf\xe9\n")
     with pytest.raises(CorpusError, match=r"bad\.txt, line 3: not valid UTF-8"):
         read_document(bad)
 

@@ -65,9 +65,8 @@ def test_dev_answers_render_to_valid_telegram_html(record: dict[str, object]) ->
 
 def test_long_answers_split_between_quotes_and_long_quotes_at_spaces() -> None:
     words = " ".join(f"word{i} <&>" for i in range(1500))
-    quotes = tuple(_quote(words[: 1000 + i], ((0, 5),)) for i in range(6)) + (
-        _quote(words, tuple((i, i + 4) for i in range(0, len(words) - 5, 11))),
-    )
+    spans = tuple((i, i + 4) for i in range(0, len(words) - 5, 11))
+    quotes = (*(_quote(words[: 1000 + i], ((0, 5),)) for i in range(6)), _quote(words, spans))
     messages = to_telegram_html(Answer("q", quotes))
     assert len(messages) > 2
     for message in messages:

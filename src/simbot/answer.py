@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -186,7 +187,7 @@ class Answerer:
         if not bigrams:
             return 0.0
         terms = self.analyzer.terms(self.index.paragraph_text(pid))
-        return len(bigrams & set(zip(terms, terms[1:], strict=False))) / len(bigrams)
+        return len(bigrams & set(pairwise(terms))) / len(bigrams)
 
     def _kind_match(self, query: Query, pid: int, pattern: re.Pattern[str] | None) -> bool:
         if query.kind is Kind.DEFINE:
@@ -328,4 +329,3 @@ class Answerer:
             return None
         first, last = self._window(pid, Kind.ANY)
         return self._quote(first, last, 0.0, [], set())
-

@@ -1,4 +1,4 @@
-"""The ``simbot`` command: build and check the index, ask questions, score question sets, run the bot.
+"""The ``simbot`` command: build and check the index, ask, score question sets, run the bot.
 
 A thin layer over the library. Every failure a person can act on is one line on standard error
 and a non-zero exit, never a traceback. The Telegram stack is imported only by ``simbot run``.
@@ -35,17 +35,25 @@ def build_parser() -> argparse.ArgumentParser:
     from simbot import __version__
 
     parser.add_argument("--version", action="version", version=f"simbot {__version__}")
-    parser.add_argument("--seeds", type=Path, help="folder of articles (default: SIMBOT_SEEDS_DIR or ./seeds)")
-    parser.add_argument("--index", type=Path, help="folder of the index (default: SIMBOT_INDEX_DIR or ./index)")
+    parser.add_argument(
+        "--seeds", type=Path, help="folder of articles (default: SIMBOT_SEEDS_DIR or ./seeds)"
+    )
+    parser.add_argument(
+        "--index", type=Path, help="folder of the index (default: SIMBOT_INDEX_DIR or ./index)"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     index = commands.add_parser("index", help="build or check the index")
     index_commands = index.add_subparsers(dest="action", metavar="ACTION", required=True)
-    for action, text in (("build", "rebuild the index from the articles"),
-                         ("check", "exit non-zero if the index is missing or out of date")):
+    for action, text in (
+        ("build", "rebuild the index from the articles"),
+        ("check", "exit non-zero if the index is missing or out of date"),
+    ):
         sub = index_commands.add_parser(action, help=text)
         sub.add_argument("--seeds", type=Path, default=argparse.SUPPRESS, help="folder of articles")
-        sub.add_argument("--index", type=Path, default=argparse.SUPPRESS, help="folder of the index")
+        sub.add_argument(
+            "--index", type=Path, default=argparse.SUPPRESS, help="folder of the index"
+        )
 
     ask = commands.add_parser("ask", help="answer a question (no question: an interactive prompt)")
     ask.add_argument("question", nargs="*", help='the question, or "-" to read one per line')
@@ -57,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the scores as JSON")
     evaluate.add_argument("--min-hit1", type=float, default=0.0, help="fail under this hit@1")
     evaluate.add_argument("--min-hit3", type=float, default=0.0, help="fail under this hit@3")
-    evaluate.add_argument("--min-accuracy", type=float, default=0.0, help="fail under this accuracy")
+    evaluate.add_argument(
+        "--min-accuracy", type=float, default=0.0, help="fail under this accuracy"
+    )
 
     commands.add_parser("run", help="start the Telegram bot (needs SIMBOT_TELEGRAM_TOKEN)")
     return parser  # fmt: skip
@@ -144,7 +154,9 @@ def _ask(settings: Settings, words: list[str], as_json: bool, limit: int) -> int
     return _prompt(answerer, as_json, limit)
 
 
-def _print_answer(answerer: Answerer, question: str, as_json: bool, limit: int, out: TextIO) -> None:
+def _print_answer(
+    answerer: Answerer, question: str, as_json: bool, limit: int, out: TextIO
+) -> None:
     from simbot.render import to_json, to_text
 
     answer = answerer.answer(question, limit)
@@ -182,7 +194,9 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
     else:
         _print_report(report)
     bars = {"hit@1": args.min_hit1, "hit@3": args.min_hit3, "accuracy": args.min_accuracy}
-    failed = [f"{name} {summary[name]:.3f} < {bar}" for name, bar in bars.items() if summary[name] < bar]
+    failed = [
+        f"{name} {summary[name]:.3f} < {bar}" for name, bar in bars.items() if summary[name] < bar
+    ]
     if report.verbatim_failures:
         failed.append(f"{len(report.verbatim_failures)} passages are not verbatim")
     for reason in failed:
@@ -196,13 +210,16 @@ def _print_report(report: Report) -> None:
         f"{s['questions']} questions: hit@1 {s['hit@1']:.3f}  hit@3 {s['hit@3']:.3f}  "
         f"MRR@5 {s['mrr@5']:.3f}  accuracy {s['accuracy']:.3f}"
     )
-    print(f"verbatim: {s['passages'] - s['not_verbatim']}/{s['passages']} passages are exact substrings of their files")
+    exact = s["passages"] - s["not_verbatim"]
+    print(f"verbatim: {exact}/{s['passages']} passages are exact substrings of their files")
     print("\nby kind:")
     for kind, outcomes in report.by_kind().items():
         answerable = [o for o in outcomes if o.question.answerable]
-        line = f"  {kind or '-':<11} {len(outcomes):>3} questions  accuracy {report.accuracy(outcomes):.2f}"
+        line = f"  {kind or '-':<11} {len(outcomes):>3} questions"
+        line += f"  accuracy {report.accuracy(outcomes):.2f}"
         if answerable:
-            line += f"  hit@1 {report.hit_at(1, answerable):.2f}  hit@3 {report.hit_at(3, answerable):.2f}"
+            line += f"  hit@1 {report.hit_at(1, answerable):.2f}"
+            line += f"  hit@3 {report.hit_at(3, answerable):.2f}"
         print(line)
     for failure in report.verbatim_failures:
         print(f"NOT VERBATIM: {failure}")
@@ -211,8 +228,10 @@ def _print_report(report: Report) -> None:
         print("\nmissed:")
     for outcome in missed:
         q = outcome.question
-        got = "abstained" if not outcome.answer.answered else (
-            f"right passage at rank {outcome.rank}" if outcome.rank else "no right passage"
+        got = (
+            "abstained"
+            if not outcome.answer.answered
+            else (f"right passage at rank {outcome.rank}" if outcome.rank else "no right passage")
         )
         expected = "an answer" if q.answerable else "abstention"
         print(f"  {q.id} [{q.kind}] {q.question!r}: wanted {expected}, got {got}")  # fmt: skip

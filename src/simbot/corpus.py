@@ -133,6 +133,7 @@ def load_corpus(seeds_dir: Path) -> Corpus:
             skipped.append(path.name)
     if not documents:
         raise CorpusError(
-            f"{seeds_dir}: no articles found (an article is a UTF-8 .txt file, one paragraph a line)."
+            f"{seeds_dir}: no articles found "
+            "(an article is a UTF-8 .txt file, one paragraph a line)."
         )
     return Corpus(tuple(documents), tuple(skipped))

@@ -67,7 +67,9 @@ class Report:
         """Share of answerable questions with a right passage in the first ``k``."""
         pool = self._answerable() if outcomes is None else outcomes
         pool = [o for o in pool if o.question.answerable]
-        return sum(1 for o in pool if o.rank is not None and o.rank <= k) / len(pool) if pool else 0.0
+        return (
+            sum(1 for o in pool if o.rank is not None and o.rank <= k) / len(pool) if pool else 0.0
+        )
 
     def mrr(self, outcomes: list[Outcome] | None = None) -> float:
         """Mean reciprocal rank of the first right passage among the first five."""
@@ -158,9 +160,8 @@ def verbatim_failures(answer: Answer, seeds_dir: Path) -> list[str]:
     for quote in answer.quotes:
         for citation in quote.citations:
             path = seeds_dir / citation.source
-            # A quote cites other files only for its exact words; each must hold them.
-            words = quote.text if citation.source == quote.source else quote.text
-            if not path.is_file() or words not in path.read_text("utf-8"):
+            # A quote cites other files only for its exact words: each must hold them.
+            if not path.is_file() or quote.text not in path.read_text("utf-8"):
                 failures.append(f"{citation.source} ¶{citation.paragraph}: {quote.text[:60]!r}")
     return failures
 

@@ -135,7 +135,7 @@ class Index:
         return cls(directory, manifest)
 
     def _file(self, name: str) -> bytes:
-        return (self.directory / self.manifest["files"][name]).read_bytes()
+        return (self.directory / str(self.manifest["files"][name])).read_bytes()
 
     def _json(self, name: str) -> Any:
         return json.loads(self._file(name))
@@ -272,8 +272,8 @@ def build(corpus: Corpus, analyzer: Analyzer | None = None) -> tuple[dict[str, b
     offsets = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
     flat = [pair for plist in postings_by_term for pair in plist]
     postings = np.array([p for p, _ in flat], dtype=np.int32)
-    tf = np.array([f for _, f in flat], dtype=np.int64)
-    weights = term_weights(tf, doc_len[postings], avgdl)
+    freqs = np.array([f for _, f in flat], dtype=np.int64)
+    weights = term_weights(freqs, doc_len[postings], avgdl)
     for word, count in sorted(word_df.items()):
         words[word] = [term_id[word_term[word]], count]
 
@@ -312,9 +312,7 @@ def build(corpus: Corpus, analyzer: Analyzer | None = None) -> tuple[dict[str, b
     out = {files[name]: blob for name, blob in data.items()}
     out[MANIFEST] = json.dumps(manifest, indent=1, ensure_ascii=False, sort_keys=True).encode()
     duplicates = sum(1 for pid, row in enumerate(rows) if row[SAME_AS] != pid)
-    report = BuildReport(
-        len(entries), n, len(vocabulary), duplicates, aliases, corpus.skipped
-    )
+    report = BuildReport(len(entries), n, len(vocabulary), duplicates, aliases, corpus.skipped)
     return out, report
 
 
@@ -388,10 +386,10 @@ def _write_atomic(path: Path, blob: bytes) -> None:
             handle.write(blob)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        Path(tmp).replace(path)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            Path(tmp).unlink()
         raise
 
 
@@ -402,5 +400,3 @@ def build_and_save(seeds_dir: Path, index_dir: Path) -> BuildReport:
     files, report = build(load_corpus(seeds_dir))
     save(files, index_dir)
     return report
-
-

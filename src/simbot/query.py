@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 
 from simbot.analysis import Analyzer, fold
 from simbot.index import Index
@@ -44,16 +45,22 @@ class Kind(enum.Enum):
 
 
 _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
-    (Kind.NEXT, re.compile(r"\b(?:what|then) (?:happened|came|comes|did \w+ (?:say|do)) (?:next|after|then)\b|\bwhat next\b|\bthen what\b")),
-    (Kind.NUMBER, re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|proportion|share)\b|\bnumber of\b")),
+    (Kind.NEXT, re.compile(
+        r"\b(?:what|then) (?:happened|came|comes|did \w+ (?:say|do)) (?:next|after|then)\b"
+        r"|\bwhat next\b|\bthen what\b")),
+    (Kind.NUMBER, re.compile(
+        r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|proportion|share)\b|\bnumber of\b")),
     (Kind.TIME, re.compile(r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bhow long ago\b")),
     (Kind.DURATION, re.compile(r"\bhow long\b|\bfor how many (?:years|months)\b")),
     (Kind.WHERE, re.compile(r"\bwhere\b|\bwhich (?:place|town|city|county|area|region)\b")),
-    (Kind.WHO, re.compile(r"\bwho(?:'s|se|m)?\b|\bwhich (?:organi[sz]ation|body|group|person|charity|people)\b")),
+    (Kind.WHO, re.compile(
+        r"\bwho(?:'s|se|m)?\b|\bwhich (?:organi[sz]ation|body|group|person|charity|people)\b")),
 ]  # fmt: skip
 # "How long", "how many": they say what kind of answer is wanted, not what it is about.
 _QUESTION_FRAME_RE = re.compile(r"\bhow (?:long|many|much|often|far|big)\b", re.IGNORECASE)
-_DEFINE_RE = re.compile(r"\bstands? for\b|\bshort for\b|\bacronym\b|^\W*(?:what|who)(?:'s|s| is| are)\b")
+_DEFINE_RE = re.compile(
+    r"\bstands? for\b|\bshort for\b|\bacronym\b|^\W*(?:what|who)(?:'s|s| is| are)\b"
+)
 
 
 @dataclass(slots=True)
@@ -99,7 +106,7 @@ class Query:
 
     def bigrams(self) -> set[tuple[str, str]]:
         """Pairs of consecutive terms of the question."""
-        return set(zip(self.sequence, self.sequence[1:], strict=False))
+        return set(pairwise(self.sequence))
 
     def weighted_terms(self) -> list[tuple[int, float]]:
         """``(term id, weight)`` pairs for BM25, in question order."""
@@ -119,7 +126,9 @@ def synonyms() -> dict[str, list[str]]:
     """Common English synonyms (shipped, from WordNet): word -> synonyms, most usual first."""
     table: dict[str, list[str]] = {}
     try:
-        text = resources.files("simbot").joinpath("data").joinpath("synonyms.txt").read_text("utf-8")
+        text = (
+            resources.files("simbot").joinpath("data").joinpath("synonyms.txt").read_text("utf-8")
+        )
     except FileNotFoundError:
         return table
     for line in text.splitlines():

@@ -34,7 +34,7 @@ MIN_NUMBER_COVERAGE = 0.75
 MIN_RELATIVE_SCORE = 0.55
 BM25_SHARE = 0.4
 KIND_BONUS = 0.15
-PHRASE_BONUS = 0.2
+PHRASE_BONUS = 0.3
 NEAR_DUPLICATE = 0.7
 
 _NUMBER_RE = re.compile(
@@ -57,6 +57,7 @@ _WHO_RE = re.compile(
     re.IGNORECASE,
 )
 _WHERE_RE = re.compile(r"\b(?:in|on|at|across|from) (?:the )?[A-Z][a-z]+")
+_WHAT_IS_RE = re.compile(r"\W*(?:what|which)(?:'s|’s|s| is| are| was| were)\b", re.IGNORECASE)
 _KIND_RES = {
     Kind.NUMBER: _NUMBER_RE,
     Kind.TIME: _TIME_RE,
@@ -186,8 +187,8 @@ class Answerer:
         """The share of the question's word pairs that stand together in the paragraph."""
         if not bigrams:
             return 0.0
-        terms = self.analyzer.terms(self.index.paragraph_text(pid))
-        return len(bigrams & set(pairwise(terms))) / len(bigrams)
+        words = [t.folded for t in tokenize(self.index.paragraph_text(pid))]
+        return len(bigrams & set(pairwise(words))) / len(bigrams)
 
     def _kind_match(self, query: Query, pid: int, pattern: re.Pattern[str] | None) -> bool:
         if query.kind is Kind.DEFINE:
@@ -202,9 +203,8 @@ class Answerer:
         """
         if max(c.coverage for c in candidates) < MIN_COVERAGE:
             return False
-        # "What is the population of ...": the thing asked about is in no article. (A question
-        # of a known kind opens with its frame instead: "who's in charge of ...".)
-        if query.kind is Kind.ANY and not query.concepts[0].known:
+        # "What is the population of ...": the thing asked about is in no article.
+        if _WHAT_IS_RE.match(query.text) and not query.concepts[0].known:
             return False
         if query.kind is Kind.NUMBER:
             # A figure answers "how many X" only beside (nearly) all of the question's words.

@@ -19,6 +19,7 @@ MAX_SPEAKER_LOOKBACK = 5
 MAX_SPEAKER_TERMS = 6
 
 _OPENING_QUOTES = ("\u201c", '"', "\u2018", "'")
+_DEFINITE_OPENING_RE = re.compile(r"(?:(?:And|But|So)\s+)?The ([a-z]{3,})\b")
 # "He said", "And it warns", "Its campaigning", "As a result, she was": a subject that refers back.
 _LEANING_OPENING_RE = re.compile(
     r"(?:(?:And|But|So|Yet|Then|Instead)\s+)?(?:He|She|It|They|His|Her|Its|Their|This|These)\b"
@@ -38,6 +39,20 @@ def leans_back(text: str) -> bool:
     return text.startswith(_OPENING_QUOTES) or bool(_LEANING_OPENING_RE.match(text))
 
 
+def named_before(texts: Sequence[str], i: int) -> str:
+    """The name paragraph ``i`` refers to when it opens with "The coalition" after naming one.
+
+    "The new StopSIM Coalition has warned ..." followed by "The coalition of service-users ...":
+    the second is about the first, though it reads well without it.
+    """
+    match = _DEFINITE_OPENING_RE.match(texts[i])
+    if not match or i == 0:
+        return ""
+    noun = re.escape(match.group(1))
+    name = re.search(rf"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*\s+(?i:{noun})\b", texts[i - 1])
+    return name.group() if name else ""
+
+
 def window_start(texts: Sequence[str], i: int) -> int:
     """The first paragraph to show with paragraph ``i`` of an article, so the reader knows who."""
     first = i
@@ -51,25 +66,39 @@ def window_start(texts: Sequence[str], i: int) -> int:
 
 def speaker_terms(texts: Sequence[str], i: int, analyzer: Analyzer) -> list[str]:
     """Terms naming who paragraph ``i`` speaks for, when it leans on an earlier paragraph."""
+    own = set(analyzer.terms(texts[i]))
     if not leans_back(texts[i]):
-        return []
+        name = named_before(texts, i)
+        return [t for t in analyzer.terms(name) if t not in own][:MAX_SPEAKER_TERMS]
     lead = i
     while lead > 0 and i - lead < MAX_SPEAKER_LOOKBACK and leans_back(texts[lead]):
         lead -= 1
     if lead == i:
         return []
-    own = set(analyzer.terms(texts[i]))
-    tokens = tokenize(split_sentences(texts[lead])[0])
+    sentence = split_sentences(texts[lead])[0]
+    tokens = tokenize(sentence)
     verb = next((n for n, t in enumerate(tokens) if t.folded in _SPEECH_VERBS), None)
     # "X said": the speaker stands before the verb. Otherwise "He" is most often the last
     # person named (two capitalised words in a row), else the first name in the sentence.
-    words = tokens[:verb][-MAX_SPEAKER_TERMS:] if verb is not None else _named(tokens)
+    words = _subject(sentence, tokens[:verb]) if verb is not None else _named(tokens)
     terms: list[str] = []
     for token in words:
         term = analyzer.term(token.folded)
         if term and term not in own and term not in terms:
             terms.append(term)
     return terms
+
+
+def _subject(sentence: str, before_verb: Sequence[Token]) -> list[Token]:
+    """The phrase just before a speech verb: "In a statement, the coalition [said]"."""
+    segments: list[list[Token]] = [[]]
+    for previous, token in zip([None, *before_verb], before_verb, strict=False):
+        between = sentence[previous.end : token.start] if previous else ""
+        if any(mark in between for mark in ",;:("):
+            segments.append([])
+        segments[-1].append(token)
+    phrase = next((s for s in reversed(segments) if s), [])
+    return phrase[-MAX_SPEAKER_TERMS:]
 
 
 def _named(tokens: Sequence[Token]) -> list[Token]:

@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from itertools import pairwise
 
-from simbot.analysis import Analyzer, fold
+from simbot.analysis import Analyzer, fold, tokenize
 from simbot.index import Index
 from simbot.spelling import correct
 
@@ -56,6 +56,10 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     (Kind.WHO, re.compile(
         r"\bwho(?:'s|se|m)?\b|\bwhich (?:organi[sz]ation|body|group|person|charity|people)\b")),
 ]  # fmt: skip
+_INFLECTIONS = (
+    ("ies", ("y",)), ("ied", ("y",)), ("es", ("", "e")), ("s", ("",)), ("ed", ("", "e")),
+    ("ing", ("", "e")), ("ly", ("",)),
+)  # fmt: skip
 # "How long", "how many": they say what kind of answer is wanted, not what it is about.
 _QUESTION_FRAME_RE = re.compile(r"\bhow (?:long|many|much|often|far|big)\b", re.IGNORECASE)
 _DEFINE_RE = re.compile(
@@ -101,11 +105,11 @@ class Query:
     concepts: list[Concept]
     kind: Kind
     acronyms: list[str]
-    #: The question's own terms, in order (for phrase matching).
+    #: The question's words, folded, in order (for phrase matching).
     sequence: list[str] = field(default_factory=list)
 
     def bigrams(self) -> set[tuple[str, str]]:
-        """Pairs of consecutive terms of the question."""
+        """Pairs of consecutive words of the question."""
         return set(pairwise(self.sequence))
 
     def weighted_terms(self) -> list[tuple[int, float]]:
@@ -153,12 +157,14 @@ def question_kind(folded_question: str, has_acronym: bool) -> Kind:
 def parse(question: str, index: Index, analyzer: Analyzer) -> Query:
     """The concepts and kind of ``question``, matched against ``index``'s vocabulary."""
     text = " ".join(question.split())[:MAX_QUESTION_CHARS]
+    aliases = _aliases(index)
     n = len(index.paragraphs)
     unknown_idf = math.log1p((n + 0.5) / 0.5)
     concepts: list[Concept] = []
     acronyms: list[str] = []
     terms_in_order: list[str] = []
-    for token, term in analyzer.question_tokens(_QUESTION_FRAME_RE.sub(" ", text)):
+    words = _ABBREVIATION_RE.sub(lambda m: _squeeze(m.group()), _QUESTION_FRAME_RE.sub(" ", text))
+    for token, term in analyzer.question_tokens(words):
         concept = Concept(token.folded)
         term_id = index.term_ids.get(term)
         concept.add(term_id, 1.0, 1.0)
@@ -166,7 +172,7 @@ def parse(question: str, index: Index, analyzer: Analyzer) -> Query:
             fixed = correct(token.folded, index.words)
             if fixed is not None:
                 concept.add(index.words[fixed][0], SPELLING_WEIGHT, SPELLING_WEIGHT)
-        name = index.aliases.get(term)
+        name = next((name for acronym, name in aliases if acronym == term), None)
         if name:
             acronyms.append(term)
             concept.add_name([t for a in name if (t := index.term_ids.get(a)) is not None])
@@ -178,16 +184,29 @@ def parse(question: str, index: Index, analyzer: Analyzer) -> Query:
         )  # fmt: skip
         concepts.append(concept)
         terms_in_order.append(term)
-    _add_acronyms_of_names(concepts, terms_in_order, index)
+    _add_acronyms_of_names(concepts, terms_in_order, index, aliases)
     kind = question_kind(fold(text), bool(acronyms))
-    return Query(text, concepts, kind, acronyms, terms_in_order)
+    sequence = [t.folded for t in tokenize(text)]
+    return Query(text, concepts, kind, acronyms, sequence)
+
+
+def _base_forms(word: str, analyzer: Analyzer) -> list[str]:
+    """Guesses at the dictionary form of an inflected word ("piloted" -> "pilot")."""
+    forms = [word, analyzer.lemmas.get(word, "")]
+    for suffix, replacements in _INFLECTIONS:
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            stem = word[: -len(suffix)]
+            forms += [stem + r for r in replacements]
+            if len(stem) > 2 and stem[-1] == stem[-2]:  # "trialled" -> "trial"
+                forms.append(stem[:-1])
+    return [f for f in forms if f]
 
 
 def _synonyms_of(word: str, analyzer: Analyzer) -> list[str]:
     table = synonyms()
     own = analyzer.term(word)
     found: list[str] = []
-    for candidate in (word, analyzer.lemmas.get(word, ""), word.rstrip("s")):
+    for candidate in _base_forms(word, analyzer):
         for synonym in table.get(candidate, []):
             term = analyzer.term(synonym)
             if term and term != own and term not in found:
@@ -197,15 +216,60 @@ def _synonyms_of(word: str, analyzer: Analyzer) -> list[str]:
     return found
 
 
-def _add_acronyms_of_names(concepts: list[Concept], terms: list[str], index: Index) -> None:
+def _add_acronyms_of_names(
+    concepts: list[Concept], terms: list[str], index: Index, aliases: list[tuple[str, list[str]]]
+) -> None:
     """A question naming "high intensity network" also asks about "HIN".
 
     The acronym's BM25 weight is shared among the words of the name; any paragraph holding the
     acronym covers every one of them.
     """
-    for acronym, name in index.aliases.items():
+    for acronym, name in aliases:
         size = len(name)
         for i in range(len(terms) - size + 1):
             if terms[i : i + size] == name:
                 for concept in concepts[i : i + size]:
                     concept.add(index.term_ids.get(acronym), 1.0 / size, 1.0)
+
+
+@cache
+def abbreviations() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Common abbreviations and what they stand for (shipped, ``data/abbreviations.txt``)."""
+    rows: list[tuple[str, tuple[str, ...]]] = []
+    text = resources.files("simbot").joinpath("data").joinpath("abbreviations.txt")
+    for line in text.read_text("utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, _, names = line.partition("\t")
+            rows.append((key.strip(), tuple(n.strip() for n in names.split("|"))))
+    return tuple(rows)
+
+
+_ABBREVIATION_RE = re.compile(
+    "|".join(
+        rf"(?<![\w&]){re.escape(key)}(?![\w&])" for key, _ in abbreviations() if not key.isalnum()
+    ),
+    re.IGNORECASE,
+)
+
+
+def _squeeze(abbreviation: str) -> str:
+    """"A&E" as one word ("AE"), so that the tokenizer keeps it."""
+    return "".join(c for c in abbreviation if c.isalnum())
+
+
+@cache
+def _shipped_aliases() -> tuple[tuple[str, list[str]], ...]:
+    analyzer = Analyzer()
+    pairs: list[tuple[str, list[str]]] = []
+    for key, names in abbreviations():
+        term = analyzer.term(fold(_squeeze(key)))
+        for name in names:
+            name_terms = analyzer.terms(name)
+            if term and len(name_terms) >= 2:
+                pairs.append((term, name_terms))
+    return tuple(pairs)
+
+
+def _aliases(index: Index) -> list[tuple[str, list[str]]]:
+    """Acronym -> name pairs: the articles' own first, then the shipped abbreviations."""
+    return [*index.aliases.items(), *_shipped_aliases()]

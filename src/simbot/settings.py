@@ -14,8 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_SECRETS_DIR = Path("/run/secrets")
 
 DEFAULT_CRISIS_MESSAGE = (
-    "If you are struggling or thinking about suicide or self-harm, you don't have to face it alone. "
-    "Samaritans are there day and night: call 116 123 (free, 24 hours, UK and Ireland) "
+    "If you are struggling or thinking about suicide or self-harm, you don't have to face it "
+    "alone. Samaritans are there day and night: call 116 123 (free, 24 hours, UK and Ireland) "
     "or email jo@samaritans.org. If you are in danger now, call 999 (UK) or 112."
 )
 
@@ -39,6 +39,55 @@ class Settings(BaseSettings):
     )
     seeds_dir: Path = Field(default=Path("seeds"), description="Folder of article files.")
     index_dir: Path = Field(default=Path("index"), description="Folder of the built index.")
+
+    # -- the Telegram bot (``simbot run``) ------------------------------------------------------
+    webhook_url: str | None = Field(
+        default=None,
+        description="Public HTTPS URL Telegram posts updates to; when set, the bot runs in webhook "
+        "mode instead of long polling.",
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret Telegram sends in the X-Telegram-Bot-Api-Secret-Token header "
+        "(1-256 of A-Z a-z 0-9 _ -); default: one derived from the token, the same on every "
+        "replica.",
+    )
+    webhook_listen: str = Field(
+        default="0.0.0.0", description="Address the webhook server listens on."
+    )
+    webhook_port: int = Field(
+        default=8080, ge=0, le=65535, description="Port the webhook server listens on."
+    )
+    webhook_path: str | None = Field(
+        default=None,
+        description="Path the webhook server takes updates on; default: the path of webhook_url.",
+    )
+    health_path: str = Field(
+        default="/healthz",
+        description="Path of the webhook server's health check (200 and a small JSON object).",
+    )
+    rate_limit_count: int = Field(
+        default=20, ge=0, description="Questions one user may ask per window; 0 turns it off."
+    )
+    rate_limit_window_seconds: float = Field(
+        default=60.0, gt=0, description="Length of the per-user rate-limit window, in seconds."
+    )
+    max_question_length: int = Field(
+        default=500, ge=20, description="Longer questions get a polite request to shorten them."
+    )
+    answer_quotes: int = Field(
+        default=3,
+        ge=1,
+        le=5,
+        description="Quotes in a first answer; the More button shows the rest.",
+    )
+    crisis_message: str = Field(
+        default=DEFAULT_CRISIS_MESSAGE,
+        description="Support message put before answers to questions that signal distress.",
+    )
+    log_level: str = Field(
+        default="INFO", description="Logging level of `simbot run` (DEBUG, INFO, WARNING, ...)."
+    )
 
 
 def load_settings(secrets_dir: Path | None = DEFAULT_SECRETS_DIR) -> Settings:

@@ -77,9 +77,7 @@ def to_json(answer: Answer) -> dict[str, Any]:
                 "last_paragraph": quote.last_paragraph,
                 "start": quote.start,
                 "end": quote.end,
-                "also_in": [
-                    {"source": c.source, "paragraph": c.paragraph} for c in quote.also_in
-                ],
+                "also_in": [{"source": c.source, "paragraph": c.paragraph} for c in quote.also_in],
             }
             for quote in answer.quotes
         ],
@@ -112,9 +110,14 @@ def to_text(answer: Answer, color: bool = False) -> str:
 # -- Telegram -----------------------------------------------------------------------------------
 
 
+def citation_html(quote: Quote) -> str:
+    """The citation line under a quote, as Telegram HTML."""
+    return f"<i>— {html.escape(quote_citations(quote))}</i>"
+
+
 def quote_html(quote: Quote, limit: int = TELEGRAM_MAX_TEXT) -> list[str]:
     """One quote as Telegram HTML blocks, cut at white space if it would not fit one message."""
-    citation = f"<i>— {html.escape(quote_citations(quote))}</i>"
+    citation = citation_html(quote)
     pieces: list[str] = []
     for start, end in _chunks(quote.text, quote.highlights, limit - len(citation) - 32):
         spans = [
@@ -130,9 +133,7 @@ def quote_html(quote: Quote, limit: int = TELEGRAM_MAX_TEXT) -> list[str]:
     return pieces
 
 
-def _chunks(
-    text: str, highlights: Sequence[tuple[int, int]], budget: int
-) -> list[tuple[int, int]]:
+def _chunks(text: str, highlights: Sequence[tuple[int, int]], budget: int) -> list[tuple[int, int]]:
     """Spans of ``text`` whose HTML fits ``budget`` characters, cut at white space."""
     budget = max(budget, 100) - 16  # a highlight cut in two costs one more pair of tags
     opens = {s for s, _ in highlights}
@@ -142,7 +143,9 @@ def _chunks(
     while start < len(text):
         end, size, last_space = start, 0, -1
         while end < len(text):
-            cost = telegram_length(html.escape(text[end])) + 3 * (end in opens) + 4 * (end in closes)
+            cost = (
+                telegram_length(html.escape(text[end])) + 3 * (end in opens) + 4 * (end in closes)
+            )
             if size + cost > budget:
                 break
             size += cost
@@ -171,6 +174,42 @@ def to_telegram_html(answer: Answer, limit: int = TELEGRAM_MAX_TEXT) -> list[str
             else:
                 messages.append(current)
                 current = block
+    if current:
+        messages.append(current)
+    return messages
+
+
+def single_quote_html(quote: Quote, limit: int = TELEGRAM_MAX_TEXT) -> str:
+    """One quote as one Telegram HTML message: its opening words if it would not fit whole.
+
+    What is shown is still verbatim, and the citation is always there.
+    """
+    pieces = quote_html(quote, limit)
+    if len(pieces) == 1:
+        return pieces[0]
+    return f"{pieces[0]}\n{citation_html(quote)}"
+
+
+def pack_html(blocks: Sequence[str], limit: int = TELEGRAM_MAX_TEXT, header: str = "") -> list[str]:
+    """``blocks`` joined into as few messages as fit ``limit``, never splitting a block.
+
+    Each message starts with ``header`` (when given), so that every part of a long answer says
+    what it answers. A block that does not fit with the header is sent without it.
+    """
+
+    def opening(block: str) -> str:
+        with_header = f"{header}\n\n{block}" if header else block
+        return with_header if telegram_length(with_header) <= limit else block
+
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        joined = f"{current}\n\n{block}" if current else opening(block)
+        if not current or telegram_length(joined) <= limit:
+            current = joined
+            continue
+        messages.append(current)
+        current = opening(block)
     if current:
         messages.append(current)
     return messages

@@ -1,0 +1,382 @@
+"""``simbot run``: the Telegram bot, its wiring and its life from start-up to a clean stop.
+
+``build_application`` makes the python-telegram-bot ``Application`` with every handler (tests
+build it the same way and point it at a fake Bot API); ``running`` runs it with long polling, or
+behind a webhook server when ``Settings.webhook_url`` is set; ``run`` is the command itself,
+stopping cleanly on SIGTERM or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+import re
+import signal
+import sys
+import urllib.parse
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode, UpdateType, WebhookLimit
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from simbot import __version__
+from simbot.answer import Answerer
+from simbot.bot_handlers import (
+    SERVICES,
+    BotServices,
+    about,
+    ask,
+    error_handler,
+    example_button,
+    group_text,
+    help_command,
+    ignore,
+    inline_query,
+    more_button,
+    not_text,
+    private_text,
+    services,
+    set_commands,
+    sources,
+    start,
+    unknown_button,
+    unknown_command,
+)
+from simbot.bot_replies import ASK_EXAMPLE, MORE, index_version
+from simbot.bot_webhook import WebhookServer
+from simbot.errors import SimbotError
+from simbot.rate_limit import PerUserRateLimit
+from simbot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+BotApplication = Application[Any, Any, Any, Any, Any, Any]
+
+#: The updates the bot asks Telegram for (edits come too, to be ignored on purpose).
+ALLOWED_UPDATES = [
+    UpdateType.MESSAGE,
+    UpdateType.EDITED_MESSAGE,
+    UpdateType.CALLBACK_QUERY,
+    UpdateType.INLINE_QUERY,
+]
+
+EXIT_ERROR = 2
+
+# A bot token as @BotFather gives it: the bot's id, a colon, then letters, digits, _ and -.
+_TOKEN_RE = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{1,200}")
+_SECRET_RE = re.compile(rf"[A-Za-z0-9_-]{{1,{int(WebhookLimit.MAX_SECRET_TOKEN_LENGTH)}}}")
+
+
+# -- the application ----------------------------------------------------------------------------
+
+
+def build_application(settings: Settings, answerer: Answerer) -> BotApplication:
+    """The bot's ``Application``, every handler added, exactly as ``simbot run`` runs it."""
+    quiet_http_logs()
+    token = bot_token(settings)
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_api_url)
+        .base_file_url(file_url(settings.telegram_api_url))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                # Citations link to passages: previews of those links would only add clutter.
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        # Keeps what the bot sends within Telegram's flood limits (and retries after a 429).
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        # Answers take milliseconds, sending them much longer: let updates overlap.
+        .concurrent_updates(True)
+        .post_init(set_commands)
+    )
+    if settings.webhook_url:
+        builder = builder.updater(None)  # our own webhook server feeds the update queue
+    application = builder.build()
+    application.bot_data[SERVICES] = BotServices(
+        answerer,
+        settings,
+        PerUserRateLimit(settings.rate_limit_count, settings.rate_limit_window_seconds),
+    )
+    add_handlers(application)
+    return application
+
+
+def add_handlers(application: BotApplication) -> None:
+    """Wires every handler; the first one that matches an update handles it."""
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    application.add_handlers(
+        [
+            # Only new messages are questions: edits and channel posts stop here.
+            MessageHandler(~filters.UpdateType.MESSAGE, ignore),
+            CommandHandler("start", start),
+            CommandHandler("help", help_command),
+            CommandHandler("sources", sources),
+            CommandHandler("about", about),
+            CommandHandler("ask", ask),
+            MessageHandler(private & filters.COMMAND, unknown_command),
+            MessageHandler(private & filters.TEXT, private_text),
+            # In groups, commands for other bots and plain chatter get no answer.
+            MessageHandler(groups & filters.TEXT & ~filters.COMMAND, group_text),
+            MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, not_text),
+            CallbackQueryHandler(more_button, pattern=rf"^{MORE}:\d+$"),
+            CallbackQueryHandler(example_button, pattern=rf"^{ASK_EXAMPLE}:\d+$"),
+            CallbackQueryHandler(unknown_button),
+            InlineQueryHandler(inline_query),
+        ]
+    )
+    application.add_error_handler(error_handler)
+
+
+# -- running ------------------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def running(
+    application: BotApplication, settings: Settings
+) -> AsyncIterator[WebhookServer | None]:
+    """Runs the bot for the length of the block: long polling, or the webhook server (yielded)."""
+    await application.initialize()
+    try:
+        # run_polling would call post_init for us; running by hand, we call it ourselves.
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        try:
+            if settings.webhook_url:
+                async with _webhook(application, settings) as server:
+                    yield server
+            else:
+                assert application.updater is not None
+                await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+                try:
+                    yield None
+                finally:
+                    await application.updater.stop()
+        finally:
+            await application.stop()
+    finally:
+        await application.shutdown()
+
+
+@contextlib.asynccontextmanager
+async def _webhook(application: BotApplication, settings: Settings) -> AsyncIterator[WebhookServer]:
+    assert settings.webhook_url is not None
+    secret = webhook_secret(settings)
+    answerer = services_of(application).answerer
+    server = WebhookServer(
+        application,
+        secret=secret,
+        path=webhook_path(settings),
+        health_path=settings.health_path,
+        health={
+            "bot": application.bot.username,
+            "mode": "webhook",
+            "index": index_version(answerer),
+            "articles": len(answerer.documents),
+            "simbot": __version__,
+        },
+    )
+    await server.start(settings.webhook_listen, settings.webhook_port)
+    try:
+        # Only once the server listens may Telegram start posting to it.
+        await application.bot.set_webhook(
+            settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+        )
+        yield server
+    finally:
+        await server.stop()
+
+
+async def serve(application: BotApplication, settings: Settings) -> None:
+    """Runs the bot until SIGTERM or SIGINT (Ctrl-C), then stops it cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows: Ctrl-C still works
+            loop.add_signal_handler(signum, stop.set)
+    async with running(application, settings):
+        mode = "webhook" if settings.webhook_url else "long polling"
+        logger.info(
+            "@%s is running (%s); SIGTERM or Ctrl-C stops it", application.bot.username, mode
+        )
+        await stop.wait()
+        logger.info("stopping")
+    logger.info("stopped")
+
+
+def run(settings: Settings) -> int:
+    """``simbot run``: the bot until it is stopped; returns the exit code."""
+    problem = settings_problem(settings)
+    if problem:
+        print(f"simbot: {problem}", file=sys.stderr)
+        return EXIT_ERROR
+    token = bot_token(settings)
+    configure_logging(settings.log_level, secrets=[token, webhook_secret(settings)])
+    answerer = Answerer.load(settings.index_dir)
+    application = build_application(settings, answerer)
+    try:
+        asyncio.run(serve(application, settings))
+    except InvalidToken:
+        print(
+            "simbot: Telegram rejected SIMBOT_TELEGRAM_TOKEN: copy the token again from "
+            "@BotFather (/mybots, API Token).",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    except (TelegramError, OSError) as error:
+        reason = redact(str(error), [token])
+        print(f"simbot: the bot could not start: {reason}", file=sys.stderr)
+        return EXIT_ERROR
+    return 0
+
+
+# -- settings -----------------------------------------------------------------------------------
+
+
+def settings_problem(settings: Settings) -> str | None:
+    """What stops the bot from starting with these settings, in one line; None if nothing."""
+    token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
+    get_one = (
+        "create a bot with @BotFather in Telegram (/newbot) and run "
+        "SIMBOT_TELEGRAM_TOKEN=<its token> simbot run"
+    )
+    if not token.strip():
+        return f"SIMBOT_TELEGRAM_TOKEN is not set: {get_one}."
+    if not _TOKEN_RE.fullmatch(token.strip()):
+        # Never echo it: a malformed token may still be most of a real one.
+        return (
+            "SIMBOT_TELEGRAM_TOKEN does not look like a bot token (digits, a colon, then letters, "
+            f"digits, _ and -): copy it again from @BotFather (/mybots, API Token), or {get_one}."
+        )
+    if settings.log_level.upper() not in logging.getLevelNamesMapping():
+        return f"SIMBOT_LOG_LEVEL {settings.log_level!r} is not one of DEBUG, INFO, WARNING, ERROR."
+    if settings.webhook_url:
+        url = urllib.parse.urlsplit(settings.webhook_url)
+        if url.scheme != "https" or not url.netloc:
+            return "SIMBOT_WEBHOOK_URL must be an https:// URL (Telegram posts only to HTTPS)."
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        if secret is not None and not _SECRET_RE.fullmatch(secret):
+            return "SIMBOT_WEBHOOK_SECRET may hold only 1-256 of A-Z, a-z, 0-9, _ and -."
+        if not webhook_path(settings).startswith("/") or not settings.health_path.startswith("/"):
+            return "SIMBOT_WEBHOOK_PATH and SIMBOT_HEALTH_PATH must start with /."
+    return None
+
+
+def bot_token(settings: Settings) -> str:
+    """The bot token (``SimbotError`` if there is none)."""
+    if settings.telegram_token is None or not settings.telegram_token.get_secret_value().strip():
+        raise SimbotError("SIMBOT_TELEGRAM_TOKEN is not set: get a token from @BotFather.")
+    return settings.telegram_token.get_secret_value().strip()
+
+
+def file_url(api_url: str) -> str:
+    """The Bot API's file URL next to its method URL (``.../bot`` -> ``.../file/bot``)."""
+    base = api_url.rstrip("/")
+    return f"{base.removesuffix('/bot')}/file/bot" if base.endswith("/bot") else f"{base}/file"
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The secret Telegram must send with updates: set, or derived from the token.
+
+    Derived, it is the same on every replica, yet cannot be guessed without the token.
+    """
+    if settings.webhook_secret is not None and settings.webhook_secret.get_secret_value():
+        return settings.webhook_secret.get_secret_value()
+    key = bot_token(settings).encode("utf-8")
+    return hmac.new(key, b"simbot webhook secret", hashlib.sha256).hexdigest()
+
+
+def webhook_path(settings: Settings) -> str:
+    """The path the webhook server takes updates on (by default, that of the webhook URL)."""
+    if settings.webhook_path:
+        return settings.webhook_path
+    return urllib.parse.urlsplit(settings.webhook_url or "").path or "/"
+
+
+def services_of(application: BotApplication) -> BotServices:
+    """The ``BotServices`` an application built by ``build_application`` carries."""
+    found: BotServices = application.bot_data[SERVICES]
+    return found
+
+
+# -- logging ------------------------------------------------------------------------------------
+
+
+def quiet_http_logs() -> None:
+    """Silences the HTTP client's request lines: their URLs hold the bot token."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret replaced by ``<redacted>``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "<redacted>")
+    return text
+
+
+class RedactSecrets(logging.Filter):
+    """A handler filter that takes secrets out of every record, tracebacks included."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage(), self._secrets)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self._secrets)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, self._secrets)
+        return True
+
+
+def configure_logging(level: str, secrets: Iterable[str]) -> None:
+    """Logs to standard error at ``level``, with secrets taken out of every line."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets(secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    quiet_http_logs()
+
+
+__all__ = [
+    "ALLOWED_UPDATES",
+    "BotApplication",
+    "add_handlers",
+    "build_application",
+    "configure_logging",
+    "run",
+    "running",
+    "serve",
+    "services",
+    "services_of",
+    "settings_problem",
+    "webhook_secret",
+]

@@ -1,0 +1,432 @@
+"""The Telegram bot's handlers: commands, questions, buttons, inline queries and errors.
+
+Each handler is small and reads what it needs from ``context.bot_data`` (see ``BotServices``);
+``simbot.bot`` wires them into an ``Application``. What to say lives in ``simbot.bot_replies``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
+
+from telegram import InlineKeyboardMarkup, InlineQueryResultsButton, Message, Update
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from simbot.answer import MAX_QUOTES
+from simbot.bot_replies import (
+    ASK_WHAT,
+    BAD_LINK,
+    EXAMPLE_QUESTIONS,
+    GROUP_COMMANDS,
+    INLINE_START,
+    MENTION_WHAT,
+    NO_MORE,
+    NO_WORDS,
+    NON_TEXT,
+    PRIVATE_COMMANDS,
+    SOMETHING_WENT_WRONG,
+    STALE_BUTTON,
+    UNKNOWN_COMMAND,
+    about_html,
+    answer_html,
+    answer_keyboard,
+    clean_question,
+    follow_up,
+    help_html,
+    inline_results,
+    not_covered_html,
+    parse_callback_data,
+    parse_passage_payload,
+    passage_html,
+    question_of,
+    rate_limited,
+    share_button,
+    sources_html,
+    support_html,
+    too_long,
+    welcome_html,
+    welcome_keyboard,
+)
+from simbot.crisis import signals_distress
+from simbot.rate_limit import PerUserRateLimit, Verdict
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from simbot.answer import Answer, Answerer
+    from simbot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+#: Where the handlers find ``BotServices`` in ``context.bot_data``.
+SERVICES = "simbot"
+
+#: Inline answers depend on the query alone, so Telegram may cache them a while.
+INLINE_CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class BotServices:
+    """What the handlers work with: the answer engine, the settings and the rate limit."""
+
+    answerer: Answerer
+    settings: Settings
+    rate_limit: PerUserRateLimit
+    names: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "names", tuple(d.name for d in self.answerer.documents))
+
+    def answer(self, question: str) -> Answer:
+        """Every quote the engine has for ``question`` (the first few are shown, More the rest)."""
+        return self.answerer.answer(question, MAX_QUOTES)
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
+    """The ``BotServices`` the application was built with."""
+    return cast(BotServices, context.bot_data[SERVICES])
+
+
+# -- start-up -----------------------------------------------------------------------------------
+
+
+async def set_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Sets the command menus Telegram shows in private chats and in groups."""
+    from telegram import BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+
+    bot = application.bot
+    await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
+    await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greets with example questions, or opens the passage a deep link points to."""
+    message = update.effective_message
+    if message is None or not await _within_rate_limit(update, context):
+        return
+    payload = context.args[0] if context.args else ""
+    if payload and payload != INLINE_START:
+        if await _send_passage(message, payload, context):
+            return
+        await message.reply_html(BAD_LINK)
+    await message.reply_html(welcome_html(), reply_markup=welcome_keyboard())
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explains how to ask, in private chats, in groups and inline."""
+    message = update.effective_message
+    if message is not None and await _within_rate_limit(update, context):
+        await message.reply_html(help_html(context.bot.username))
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Lists the articles: file name, opening words and number of paragraphs."""
+    message = update.effective_message
+    if message is None or not await _within_rate_limit(update, context):
+        return
+    for text in sources_html(services(context).answerer):
+        await message.reply_html(text)
+
+
+async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Says how answers are made, and which index they come from."""
+    message = update.effective_message
+    if message is not None and await _within_rate_limit(update, context):
+        await message.reply_html(about_html(services(context).answerer))
+
+
+async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers ``/ask question`` (``/ask@thisbot question`` in groups)."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    # The text after the command, as written (context.args would lose its line breaks).
+    parts = message.text.split(maxsplit=1)
+    text = _without_mentions(parts[1] if len(parts) > 1 else "", context.bot.username)
+    if not clean_question(text):
+        if await _within_rate_limit(update, context):
+            await message.reply_html(ASK_WHAT)
+        return
+    await answer_question(update, context, message, text)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Points to /help when a private chat sends a command the bot does not have."""
+    message = update.effective_message
+    if message is not None and await _within_rate_limit(update, context):
+        await message.reply_html(UNKNOWN_COMMAND)
+
+
+# -- questions ----------------------------------------------------------------------------------
+
+
+async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers a private chat's text: every text there is a question."""
+    message = update.effective_message
+    if message is not None and message.text is not None:
+        text = _without_mentions(message.text, context.bot.username)
+        await answer_question(update, context, message, text)
+
+
+async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers a group message that mentions the bot or replies to it; ignores all others."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    username = context.bot.username
+    mentioned = _mentions(message.text, username)
+    if not mentioned and not _replies_to_bot(message, context.bot.id):
+        return  # Group chatter is not for us: stay silent.
+    text = _without_mentions(message.text, username)
+    if not clean_question(text):
+        if await _within_rate_limit(update, context):
+            await message.reply_html(MENTION_WHAT)
+        return
+    await answer_question(update, context, message, text)
+
+
+async def answer_question(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, message: Message, text: str
+) -> None:
+    """Replies to ``message`` with the quotes that answer ``text``, or an honest "not covered".
+
+    A reply to one of our answers is read together with the question that answer answered.
+    """
+    if not await _within_rate_limit(update, context):
+        return
+    found = services(context)
+    question = clean_question(text)
+    if len(question) > found.settings.max_question_length:
+        await message.reply_html(too_long(found.settings.max_question_length))
+        return
+    if signals_distress(question):
+        # Before the answer: a person in crisis should not have to read past articles first.
+        await message.reply_html(support_html(found.settings.crisis_message))
+    replied = message.reply_to_message if _replies_to_bot(message, context.bot.id) else None
+    previous = question_of(replied.text) if replied is not None else None
+    question, answer = _answer_with_context(found, question, previous)
+    if not answer.answered:
+        no_words = answer.reason in ("empty", "no-words")
+        await message.reply_html(NO_WORDS if no_words else not_covered_html(question))
+        return
+    shown = answer.quotes[: found.settings.answer_quotes]
+    texts = answer_html(question, shown, found.names, context.bot.username)
+    keyboard = answer_keyboard(question, len(shown), len(answer.quotes))
+    await _reply_all(message, texts, keyboard)
+
+
+def _answer_with_context(
+    found: BotServices, question: str, previous: str | None
+) -> tuple[str, Answer]:
+    """The question as read (with what it follows up, if that finds an answer) and its answer."""
+    if previous:
+        combined = follow_up(previous, question, found.settings.max_question_length)
+        answer = found.answer(combined)
+        if answer.answered:
+            return combined, answer
+    return question, found.answer(question)
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Says politely, in a private chat, that only text can be read (stickers, photos, voice)."""
+    message = update.effective_message
+    if message is not None and await _within_rate_limit(update, context):
+        await message.reply_html(NON_TEXT)
+
+
+async def ignore(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Leaves edits and channel posts unanswered: only new messages are questions."""
+    logger.debug("ignoring update %s", update.update_id)
+
+
+# -- buttons ------------------------------------------------------------------------------------
+
+
+async def more_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Shows the passages an answer left out, as a new message under it."""
+    query = update.callback_query
+    if query is None:
+        return
+    parsed = parse_callback_data(query.data)
+    message = query.message if isinstance(query.message, Message) else None
+    question = question_of(message.text) if message is not None else None
+    if parsed is None or message is None or question is None:
+        # Callback queries need to be answered, even when there is nothing to show.
+        await query.answer(STALE_BUTTON)
+        return
+    if not await _within_rate_limit(update, context):
+        return
+    found = services(context)
+    answer = found.answer(question)
+    shown = parsed[1]
+    rest = answer.quotes[shown : shown + found.settings.answer_quotes]
+    await query.answer(None if rest else NO_MORE)
+    # The button has done its job: leave only Share on the message it was on.
+    try:
+        await query.edit_message_reply_markup(InlineKeyboardMarkup([[share_button(question)]]))
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():  # pressed twice: already done
+            raise
+    if rest:
+        texts = answer_html(question, rest, found.names, context.bot.username)
+        keyboard = answer_keyboard(question, shown + len(rest), len(answer.quotes))
+        await _reply_all(message, texts, keyboard)
+
+
+async def example_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Asks one of /start's example questions."""
+    query = update.callback_query
+    if query is None:
+        return
+    parsed = parse_callback_data(query.data)
+    message = query.message if isinstance(query.message, Message) else None
+    if parsed is None or message is None or parsed[1] >= len(EXAMPLE_QUESTIONS):
+        await query.answer(STALE_BUTTON)
+        return
+    await query.answer()
+    await answer_question(update, context, message, EXAMPLE_QUESTIONS[parsed[1]])
+
+
+async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers a button press this version of the bot does not know (e.g. from an old one)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(STALE_BUTTON)
+
+
+# -- inline mode --------------------------------------------------------------------------------
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Offers an answer's quotes, each with its citation, to send into any chat."""
+    query = update.inline_query
+    if query is None:
+        return
+    found = services(context)
+    question = clean_question(query.query)
+    button = InlineQueryResultsButton(text="Ask me in a private chat", start_parameter=INLINE_START)
+    if not question:
+        await query.answer([], button=button, cache_time=INLINE_CACHE_SECONDS)
+        return
+    answer = found.answer(question)
+    support = found.settings.crisis_message if signals_distress(question) else None
+    results = inline_results(answer, found.names, context.bot.username, support)
+    if not answer.answered:
+        button = InlineQueryResultsButton(
+            text="Not in my sources: ask me in a private chat", start_parameter=INLINE_START
+        )
+    await query.answer(results, button=button, cache_time=INLINE_CACHE_SECONDS)
+
+
+# -- errors -------------------------------------------------------------------------------------
+
+
+async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Logs the error (never the token) and tells the person something went wrong."""
+    error = context.error
+    trace = "".join(traceback.format_exception(error)) if error else "no exception"
+    # The token can hide in an error's text (a URL, a rejected-token message): take it out.
+    token = context.bot.token
+    update_id = update.update_id if isinstance(update, Update) else None
+    logger.error("Update %s failed:\n%s", update_id, trace.replace(token, "<token>"))
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(SOMETHING_WENT_WRONG)
+        elif update.effective_message is not None and update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, SOMETHING_WENT_WRONG)
+    except TelegramError as failure:
+        # The apology failed too (the chat may be gone): there is no one left to tell.
+        logger.warning("could not tell the user: %s", str(failure).replace(token, "<token>"))
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+async def _within_rate_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether the sender may be answered now; tells them, once, when they may not."""
+    user = update.effective_user
+    if user is None:
+        return True
+    limit = services(context).rate_limit
+    verdict = limit.check(user.id)
+    if verdict is Verdict.ALLOW:
+        return True
+    logger.info("rate limit: user %s is over %s per window", user.id, limit.limit)
+    text = rate_limited(limit.retry_after(user.id))
+    if update.callback_query is not None:
+        await update.callback_query.answer(text if verdict is Verdict.REFUSE_AND_TELL else None)
+    elif verdict is Verdict.REFUSE_AND_TELL and update.effective_message is not None:
+        await update.effective_message.reply_html(text)
+    return False
+
+
+async def _send_passage(message: Message, payload: str, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Sends the passage a deep-link payload points to; False if it points nowhere."""
+    found = services(context)
+    target = parse_passage_payload(found.names, payload)
+    quote = found.answerer.passage(*target) if target else None
+    if quote is None:
+        return False
+    title = next(d.title for d in found.answerer.documents if d.name == quote.source)
+    for text in passage_html(quote, title, found.names, context.bot.username):
+        await message.reply_html(text)
+    return True
+
+
+async def _reply_all(message: Message, texts: list[str], keyboard: InlineKeyboardMarkup) -> None:
+    """Sends an answer's messages in order, the buttons under the last one.
+
+    In groups each one replies to the asker's message (python-telegram-bot quotes there by
+    default); in private chats they simply follow.
+    """
+    for n, text in enumerate(texts, 1):
+        await message.reply_html(text, reply_markup=keyboard if n == len(texts) else None)
+
+
+def _replies_to_bot(message: Message, bot_id: int) -> bool:
+    replied = message.reply_to_message
+    return bool(replied and replied.from_user and replied.from_user.id == bot_id)
+
+
+def _mention_re(username: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w@])@{re.escape(username)}(?!\w)", re.IGNORECASE)
+
+
+def _mentions(text: str, username: str) -> bool:
+    return bool(_mention_re(username).search(text))
+
+
+def _without_mentions(text: str, username: str) -> str:
+    return _mention_re(username).sub(" ", text)
+
+
+__all__ = [
+    "SERVICES",
+    "BotServices",
+    "about",
+    "answer_question",
+    "ask",
+    "error_handler",
+    "example_button",
+    "group_text",
+    "help_command",
+    "ignore",
+    "inline_query",
+    "more_button",
+    "not_text",
+    "private_text",
+    "services",
+    "set_commands",
+    "sources",
+    "start",
+    "unknown_button",
+    "unknown_command",
+]

@@ -1,0 +1,400 @@
+"""What the Telegram bot says: texts, answer messages, buttons, inline results and links.
+
+Pure functions from answers to Telegram objects, so the handlers in ``bot_handlers`` stay short.
+Every text here is Telegram HTML: whatever a question or an article holds is escaped, and every
+message fits ``MessageLimit.MAX_TEXT_LENGTH`` (``render.pack_html`` splits between quotes).
+
+Nothing is remembered between messages. What a button or a reply needs is carried by the
+message itself: each answer's first line is the question it answers (``❓ question``), so the
+More button and follow-up replies read the question back from the message they belong to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+)
+from telegram.constants import (
+    InlineKeyboardButtonLimit,
+    InlineQueryLimit,
+    InlineQueryResultLimit,
+    InlineQueryResultsButtonLimit,
+    MessageLimit,
+    ParseMode,
+)
+from telegram.helpers import create_deep_linked_url
+
+from simbot import __version__
+from simbot.render import (
+    EMPTY_QUESTION,
+    NO_ANSWER,
+    citation_label,
+    pack_html,
+    quote_html,
+    single_quote_html,
+    telegram_length,
+)
+
+if TYPE_CHECKING:
+    from simbot.answer import Answer, Answerer, Quote
+
+MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
+
+#: The first line of every answer: this mark, a space and the question (read back by replies).
+QUESTION_MARK = "❓"
+#: Marks the support message, which is ours and not the articles'.
+SUPPORT_MARK = "💛"
+
+#: Offered by /start as buttons; each is answered by the shipped articles.
+EXAMPLE_QUESTIONS = (
+    "What is Serenity Integrated Mentoring?",
+    "Who started the StopSIM campaign?",
+    "Why did the StopSIM Coalition disband?",
+)
+
+#: Callback data of the buttons: ``more:<quotes shown>`` and ``ask:<example number>``.
+MORE = "more"
+ASK_EXAMPLE = "ask"
+
+#: The /start payload of the inline mode's "open a private chat" button.
+INLINE_START = "inline"
+
+PRIVATE_COMMANDS = (
+    BotCommand("start", "What this bot does, with example questions"),
+    BotCommand("ask", "Ask a question (or just send it)"),
+    BotCommand("sources", "The articles the answers come from"),
+    BotCommand("about", "How answers are made"),
+    BotCommand("help", "How to ask, here, in groups and inline"),
+)
+GROUP_COMMANDS = (
+    BotCommand("ask", "Ask a question about SIM or StopSIM"),
+    BotCommand("sources", "The articles the answers come from"),
+    BotCommand("about", "How answers are made"),
+    BotCommand("help", "How to ask"),
+)
+
+# A deep-link payload: 1-64 of A-Z a-z 0-9 _ - (Telegram's rule for start parameters).
+_PAYLOAD_RE = re.compile(r"[A-Za-z0-9_-]+")
+
+# -- plain texts --------------------------------------------------------------------------------
+
+NOT_COVERED = (
+    f"{html.escape(NO_ANSWER)}\n\nSee /sources for the articles I quote, or ask in other words."
+)
+NO_WORDS = (
+    f"{html.escape(EMPTY_QUESTION)} For example: <i>{html.escape(EXAMPLE_QUESTIONS[1])}</i>\n"
+    "See /help for more."
+)
+NON_TEXT = "I can only read text. Please type your question about the SIM scheme or StopSIM."
+UNKNOWN_COMMAND = "I don't know that command. See /help for what I can do."
+ASK_WHAT = (
+    "Ask me a question after the command, e.g. "
+    f"<code>/ask {html.escape(EXAMPLE_QUESTIONS[1])}</code>"
+)
+MENTION_WHAT = "Yes? Ask me a question about the SIM scheme or StopSIM after my name."
+SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
+STALE_BUTTON = "That answer is too old for its buttons: please ask again."
+NO_MORE = "That was every passage I found."
+BAD_LINK = "That link points to a passage I don't have (the articles may have changed)."
+
+
+def too_long(limit: int) -> str:
+    """The reply to a question longer than ``limit`` characters."""
+    return (
+        f"That's a long message! Please ask one short question (up to {limit} characters), "
+        "e.g. <i>Who started the StopSIM campaign?</i>"
+    )
+
+
+def rate_limited(seconds: float) -> str:
+    """The reply to someone asking faster than the per-user limit allows."""
+    wait = max(1, round(seconds))
+    return (
+        "You're asking faster than I can keep up. "
+        f"Please wait about {wait} second{'s' if wait != 1 else ''} and ask again."
+    )
+
+
+def support_html(message: str) -> str:
+    """The maintainers' support message, marked as not coming from the articles."""
+    return (
+        f"{SUPPORT_MARK} <b>Not from the articles: a note from the people who run this bot.</b>\n"
+        f"{html.escape(message)}"
+    )
+
+
+def welcome_html() -> str:
+    """The /start greeting."""
+    return (
+        "Hello! I answer questions about the <b>Serenity Integrated Mentoring (SIM)</b> scheme "
+        "and the <b>StopSIM</b> campaign.\n\n"
+        "I reply only with passages copied word for word from a few news articles, each with the "
+        "file and paragraph it comes from. I don't write answers of my own, give advice, or know "
+        "anything beyond those articles.\n\n"
+        "Ask in your own words, or try one of these:"
+    )
+
+
+def welcome_keyboard() -> InlineKeyboardMarkup:
+    """The example questions of /start, as buttons."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(question, callback_data=callback_data(ASK_EXAMPLE, n))]
+            for n, question in enumerate(EXAMPLE_QUESTIONS)
+        ]
+    )
+
+
+def help_html(bot_username: str) -> str:
+    """The /help text."""
+    bot = f"@{html.escape(bot_username)}"
+    return (
+        "<b>How to ask</b>\n"
+        "• Here: just send a question, in your own words.\n"
+        "• Reply to one of my answers to follow it up, e.g. <i>why?</i> or "
+        "<i>what did they say next?</i>\n"
+        f"• In a group: mention me (<code>{bot} your question</code>), reply to one of my "
+        "messages, or use <code>/ask your question</code>.\n"
+        f"• In any chat: type <code>{bot} your question</code> and pick a passage to send.\n\n"
+        "<b>Buttons</b>: <i>More</i> shows further passages; <i>Share</i> sends the question "
+        "to another chat; each citation's <i>link</i> opens that passage.\n\n"
+        "<b>Commands</b>\n"
+        "/sources – the articles I quote\n"
+        "/about – how answers are made\n"
+        "/help – this message"
+    )
+
+
+def about_html(answerer: Answerer) -> str:
+    """The /about text: how answers are made, and the version of the index."""
+    documents = answerer.documents
+    paragraphs = sum(d.paragraphs for d in documents)
+    return (
+        "<b>How answers are made</b>\n"
+        f"I look your question up in an index of {len(documents)} news articles and reply with "
+        "the passages that match it best, copied word for word. The words of your question are "
+        "in bold, and under each passage is the file and paragraph it comes from.\n\n"
+        "I never generate, summarise or paraphrase: every answer is verbatim text from the "
+        "articles. When no passage covers a question, I say so.\n\n"
+        f"Index version <code>{html.escape(index_version(answerer))}</code>: "
+        f"{len(documents)} articles, {paragraphs} paragraphs. simbot {html.escape(__version__)}."
+    )
+
+
+def sources_html(answerer: Answerer) -> list[str]:
+    """The /sources messages: every article's file, opening words and paragraph count."""
+    lines = [
+        f"<b>{n}.</b> <code>{html.escape(d.name)}</code>\n“{html.escape(d.title)}” "
+        f"({d.paragraphs} paragraph{'s' if d.paragraphs != 1 else ''})"
+        for n, d in enumerate(answerer.documents, 1)
+    ]
+    header = f"<b>The {len(lines)} articles I quote</b>"
+    return pack_html(lines, MAX_TEXT, header) if lines else [header]
+
+
+def index_version(answerer: Answerer) -> str:
+    """A short, stable name for the loaded index: its format and a digest of its contents."""
+    manifest = answerer.index.manifest
+    digest = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode("utf-8")).hexdigest()
+    return f"{manifest.get('format', '?')}-{digest[:12]}"
+
+
+# -- questions ----------------------------------------------------------------------------------
+
+
+def clean_question(text: str) -> str:
+    """A question on one line, with runs of white space made single spaces."""
+    return " ".join(text.split())
+
+
+def question_header(question: str) -> str:
+    """The first line of an answer: what it answers."""
+    return f"{QUESTION_MARK} <b>{html.escape(question)}</b>"
+
+
+def question_of(message_text: str | None) -> str | None:
+    """The question an answer of ours answers, read back from its first line."""
+    if not message_text:
+        return None
+    first = message_text.split("\n", 1)[0]
+    if not first.startswith(f"{QUESTION_MARK} "):
+        return None
+    return clean_question(first[len(QUESTION_MARK) :]) or None
+
+
+def follow_up(previous: str, text: str, max_length: int) -> str:
+    """A follow-up read together with the question it follows, kept within ``max_length``."""
+    combined = clean_question(f"{previous} {text}")
+    if len(combined) > max_length:
+        # Keep the latest words: the follow-up, and as much of what it follows as fits.
+        combined = combined[-max_length:].split(" ", 1)[-1]
+    return combined
+
+
+# -- answers ------------------------------------------------------------------------------------
+
+
+def answer_html(
+    question: str, quotes: Sequence[Quote], names: Sequence[str], bot_username: str
+) -> list[str]:
+    """Quotes as messages: the question first, then each quote with its citation and link."""
+    header = question_header(question)
+    blocks: list[str] = []
+    for quote in quotes:
+        url = passage_url(bot_username, names, quote.source, quote.paragraph)
+        link = f' · <a href="{html.escape(url)}">link</a>' if url else ""
+        room = MAX_TEXT - telegram_length(header) - 2 - telegram_length(link)
+        pieces = quote_html(quote, room)
+        pieces[-1] += link
+        blocks.extend(pieces)
+    return pack_html(blocks, MAX_TEXT, header)
+
+
+def not_covered_html(question: str) -> str:
+    """The honest reply when no passage answers ``question``."""
+    return f"{question_header(question)}\n\n{NOT_COVERED}"
+
+
+def answer_keyboard(question: str, shown: int, found: int) -> InlineKeyboardMarkup:
+    """More (when passages are left) and Share (inline mode with the question filled in)."""
+    row = []
+    if shown < found:
+        row.append(InlineKeyboardButton("More", callback_data=callback_data(MORE, shown)))
+    row.append(share_button(question))
+    return InlineKeyboardMarkup([row])
+
+
+def share_button(question: str) -> InlineKeyboardButton:
+    """Opens inline mode in a chat the person picks, with the question typed in."""
+    return InlineKeyboardButton(
+        "Share", switch_inline_query=question[: InlineQueryLimit.MAX_QUERY_LENGTH]
+    )
+
+
+def callback_data(kind: str, number: int) -> str:
+    """A button's callback data, ``kind:number`` (Telegram allows at most 64 bytes)."""
+    data = f"{kind}:{number}"
+    if len(data.encode("utf-8")) > InlineKeyboardButtonLimit.MAX_CALLBACK_DATA:
+        raise ValueError(f"callback data too long: {data!r}")
+    return data
+
+
+def parse_callback_data(data: str | None) -> tuple[str, int] | None:
+    """``(kind, number)`` of our callback data, or None if it is not ours."""
+    kind, _, number = (data or "").partition(":")
+    return (kind, int(number)) if number.isdigit() else None
+
+
+def passage_html(quote: Quote, title: str, names: Sequence[str], bot_username: str) -> list[str]:
+    """One passage opened by a deep link: where it comes from, then the quote."""
+    header = f"📄 From “{html.escape(title)}”"
+    url = passage_url(bot_username, names, quote.source, quote.paragraph)
+    link = f' · <a href="{html.escape(url)}">link</a>' if url else ""
+    pieces = quote_html(quote, MAX_TEXT - telegram_length(header) - 2 - telegram_length(link))
+    pieces[-1] += link
+    return pack_html(pieces, MAX_TEXT, header)
+
+
+# -- deep links ---------------------------------------------------------------------------------
+
+
+def passage_payload(names: Sequence[str], source: str, paragraph: int) -> str | None:
+    """The /start payload that opens one passage: ``p_<file>_<paragraph>``.
+
+    ``<file>`` is the file's name without ``.txt`` when that fits Telegram's rules for payloads
+    (it survives a rebuilt index with more articles), else the file's number in the index.
+    """
+    stem = source.removesuffix(".txt")
+    for key in (stem, str(names.index(source)) if source in names else ""):
+        payload = f"p_{key}_{paragraph}"
+        fits = len(payload) <= InlineQueryResultsButtonLimit.MAX_START_PARAMETER_LENGTH
+        if key and fits and _PAYLOAD_RE.fullmatch(payload):
+            return payload
+    return None
+
+
+def parse_passage_payload(names: Sequence[str], payload: str) -> tuple[str, int] | None:
+    """``(file, paragraph)`` a /start payload points to, or None."""
+    if not payload.startswith("p_"):
+        return None
+    key, _, number = payload[2:].rpartition("_")
+    if not number.isdigit() or not key:
+        return None
+    for name in names:
+        if name.removesuffix(".txt") == key:
+            return name, int(number)
+    if key.isdigit() and int(key) < len(names):
+        return names[int(key)], int(number)
+    return None
+
+
+def passage_url(bot_username: str, names: Sequence[str], source: str, paragraph: int) -> str:
+    """``https://t.me/<bot>?start=<payload>`` for a passage ('' if it has no payload)."""
+    payload = passage_payload(names, source, paragraph)
+    return create_deep_linked_url(bot_username, payload) if payload and bot_username else ""
+
+
+# -- inline mode --------------------------------------------------------------------------------
+
+
+def inline_results(
+    answer: Answer, names: Sequence[str], bot_username: str, support: str | None
+) -> list[InlineQueryResultArticle]:
+    """One result per quote, each posting the verbatim quote and its citation.
+
+    ``support`` (the maintainers' message, for a question that signals distress) comes first.
+    """
+    results: list[InlineQueryResultArticle] = []
+    if support is not None:
+        results.append(
+            InlineQueryResultArticle(
+                id="support",
+                title=f"{SUPPORT_MARK} Support (not from the articles)",
+                description=support[:120],
+                input_message_content=InputTextMessageContent(
+                    support_html(support), parse_mode=ParseMode.HTML
+                ),
+            )
+        )
+    for quote in answer.quotes:
+        url = passage_url(bot_username, names, quote.source, quote.paragraph)
+        keyboard = (
+            InlineKeyboardMarkup([[InlineKeyboardButton(f"Open in @{bot_username}", url=url)]])
+            if url
+            else None
+        )
+        results.append(
+            InlineQueryResultArticle(
+                id=_result_id(quote),
+                title=_opening_words(quote.text),
+                description=citation_label(quote.citations[0], quote.last_paragraph),
+                input_message_content=InputTextMessageContent(
+                    single_quote_html(quote, MAX_TEXT), parse_mode=ParseMode.HTML
+                ),
+                reply_markup=keyboard,
+            )
+        )
+    return results[: InlineQueryLimit.RESULTS]
+
+
+def _result_id(quote: Quote) -> str:
+    key = f"{quote.source}:{quote.paragraph}:{quote.last_paragraph}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[: InlineQueryResultLimit.MAX_ID_LENGTH]
+
+
+def _opening_words(text: str, size: int = 80) -> str:
+    line = clean_question(text)
+    if len(line) <= size:
+        return line
+    return line[:size].rsplit(" ", 1)[0] + "…"

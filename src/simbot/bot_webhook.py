@@ -1,0 +1,83 @@
+"""The bot's web server in webhook mode: Telegram's updates in, and a health check.
+
+python-telegram-bot's ``run_webhook`` serves only the webhook, so, as in its ``customwebhookbot``
+examples, a small aiohttp server takes the updates and puts them on the application's update
+queue, next to a health route for load balancers and orchestrators.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+
+logger = logging.getLogger(__name__)
+
+#: The header Telegram sends the webhook's secret in (set with ``setWebhook``'s secret_token).
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class WebhookServer:
+    """Serves ``POST path`` (updates, checked against ``secret``) and ``GET health_path``."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        *,
+        secret: str,
+        path: str,
+        health_path: str,
+        health: Mapping[str, Any],
+    ) -> None:
+        self._application = application
+        self._secret = secret.encode("utf-8")
+        self._health = dict(health)
+        app = web.Application()
+        app.router.add_post(path, self._receive)
+        app.router.add_get(health_path, self._report_health)
+        # No access log: Telegram posts every update, and the lines would say nothing useful.
+        self._runner = web.AppRunner(app, access_log=None)
+        self.port = 0
+
+    async def start(self, host: str, port: int) -> None:
+        """Listens on ``host:port`` (port 0: any free port, then in ``self.port``)."""
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        try:
+            await site.start()
+        except OSError:
+            await self._runner.cleanup()
+            raise
+        self.port = int(self._runner.addresses[0][1])
+        logger.info("webhook server listening on %s:%s", host, self.port)
+
+    async def stop(self) -> None:
+        """Stops listening, letting requests in progress finish."""
+        await self._runner.cleanup()
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8")
+        # Anyone can find the URL; only Telegram knows the secret. Compare in constant time.
+        if not hmac.compare_digest(given, self._secret):
+            logger.warning("refused a webhook request without the right secret")
+            return web.Response(status=403, text="Forbidden")
+        try:
+            data = await request.json()
+            if not isinstance(data, dict):
+                raise TypeError("an update is a JSON object")
+            update = Update.de_json(data, self._application.bot)
+        except (ValueError, TypeError, KeyError) as error:
+            logger.warning("refused a webhook request that is not an update: %s", error)
+            return web.Response(status=400, text="Bad Request")
+        await self._application.update_queue.put(update)
+        return web.Response(text="OK")
+
+    async def _report_health(self, request: web.Request) -> web.Response:
+        running = self._application.running
+        body = {**self._health, "status": "ok" if running else "stopping"}
+        return web.json_response(body, status=200 if running else 503)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Final, Protocol
 
 #: Bumped whenever a change here would give an article different terms.
 ANALYZER_VERSION = 1
@@ -29,6 +31,7 @@ _FOLD_TABLE = str.maketrans(
 
 # A number (with its thousands separators) or a run of letters, with inner apostrophes.
 _TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['\u2019\u2018][^\W\d_]+)*")
+_UNSEEN: Final[tuple[str, str]] = ("", "")  # not looked up yet (None: the word has no term)
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?…])[\"'\u201d\u2019]?\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])")
 
 
@@ -47,16 +50,33 @@ class Token:
     end: int
 
 
-def tokenize(text: str) -> list[Token]:
-    """The word and number tokens of ``text``, with offsets into ``text`` itself."""
-    tokens: list[Token] = []
-    for match in _TOKEN_RE.finditer(text):
-        surface = match.group()
+# Memo of ``folded_word``: the same few thousand words come back in every text.
+_FOLDED: dict[str, str] = {}
+#: Memos are emptied when they reach this many entries (questions can bring any string).
+MEMO_LIMIT = 1 << 20
+
+
+def folded_word(surface: str) -> str:
+    """The folded form of a token's characters ("HIN’s" -> "hin", "63,000" -> "63000")."""
+    folded = _FOLDED.get(surface)
+    if folded is None:
         folded = fold(surface)
         if folded.endswith("'s"):
             folded = folded[:-2]
         if folded[:1].isdigit():
             folded = folded.replace(",", "")
+        if len(_FOLDED) >= MEMO_LIMIT:
+            _FOLDED.clear()
+        _FOLDED[surface] = folded
+    return folded
+
+
+def tokenize(text: str) -> list[Token]:
+    """The word and number tokens of ``text``, with offsets into ``text`` itself."""
+    tokens: list[Token] = []
+    for match in _TOKEN_RE.finditer(text):
+        surface = match.group()
+        folded = _FOLDED.get(surface) or folded_word(surface)
         if folded:
             tokens.append(Token(surface, folded, match.start(), match.end()))
     return tokens
@@ -98,6 +118,35 @@ def _snowball() -> Callable[[str], str]:
     return stem
 
 
+class KnownTerms(Protocol):
+    """Terms worked out before, by an analyzer with the same ``settings`` (a built index)."""
+
+    def known_term(self, word: str) -> str | None:
+        """The term ``Analyzer.term(word)`` gives, or ``None`` if this source does not know."""
+
+
+_KNOWN: list[weakref.ref[KnownTerms]] = []
+
+
+def use_known_terms(source: KnownTerms) -> None:
+    """Let every analyzer take its terms from ``source`` instead of stemming words again.
+
+    A loaded index knows the term of every word of its articles (and of the shipped word lists),
+    so a question about them is answered without importing nltk. ``source`` is held weakly: it
+    is consulted for as long as it is in use elsewhere.
+    """
+    _KNOWN[:] = [ref for ref in _KNOWN if ref() is not None and ref() is not source]
+    _KNOWN.append(weakref.ref(source))
+
+
+def _known_term(word: str) -> str | None:
+    for ref in reversed(_KNOWN):
+        source = ref()
+        if source is not None and (term := source.known_term(word)) is not None:
+            return term
+    return None
+
+
 class Analyzer:
     """Turns text into index terms; the same rules for the articles and for questions."""
 
@@ -106,6 +155,8 @@ class Analyzer:
         self.question_words = word_list("question_words")
         self.lemmas = word_pairs("lemmas")
         self._terms: dict[str, str | None] = {}
+        # Characters of a token -> (folded word, term), or None when it has no term.
+        self._words: dict[str, tuple[str, str] | None] = {}
 
     @property
     def settings(self) -> dict[str, object]:
@@ -126,15 +177,40 @@ class Analyzer:
         if folded in self.stopwords or (len(folded) == 1 and not folded.isdigit()):
             term = None
         else:
-            word = folded.replace("'", "")
-            word = self.lemmas.get(word, word)
-            term = word if word[:1].isdigit() else _snowball()(word)
+            term = _known_term(folded)
+            if term is None:
+                word = folded.replace("'", "")
+                word = self.lemmas.get(word, word)
+                term = word if word[:1].isdigit() else _snowball()(word)
+        if len(self._terms) >= MEMO_LIMIT:
+            self._terms.clear()
         self._terms[folded] = term
         return term
 
     def terms(self, text: str) -> list[str]:
         """The index terms of an article's text, in order."""
-        return [t for token in tokenize(text) if (t := self.term(token.folded))]
+        return [pair[1] for pair in self.word_terms(text)]
+
+    def word_terms(self, text: str) -> list[tuple[str, str]]:
+        """``(folded word, term)`` for each word of ``text`` that has a term, in order.
+
+        The same as ``(token.folded, term(token.folded))`` over ``tokenize(text)``, without
+        the tokens' offsets, and remembered per word: the fast path for whole paragraphs.
+        """
+        words = self._words
+        pairs: list[tuple[str, str]] = []
+        for surface in _TOKEN_RE.findall(text):
+            pair = words.get(surface, _UNSEEN)
+            if pair is _UNSEEN:
+                folded = folded_word(surface)
+                term = self.term(folded) if folded else None
+                pair = (folded, term) if term else None
+                if len(words) >= MEMO_LIMIT:
+                    words.clear()
+                words[surface] = pair
+            if pair is not None:
+                pairs.append(pair)
+        return pairs
 
     def question_tokens(self, text: str) -> list[tuple[Token, str]]:
         """The tokens of a question that say what it is about, each with its term."""

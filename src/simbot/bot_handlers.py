@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, cast
 
 from telegram import InlineKeyboardMarkup, InlineQueryResultsButton, Message, Update
@@ -57,13 +57,16 @@ from simbot.rate_limit import PerUserRateLimit, Verdict
 if TYPE_CHECKING:
     from typing import Any
 
-    from simbot.answer import Answer, Answerer
+    from simbot.answer import Answer, Answerer, Quote
     from simbot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 #: Where the handlers find ``BotServices`` in ``context.bot_data``.
 SERVICES = "simbot"
+
+#: The answer contract: a quote is at most three consecutive paragraphs of one file.
+MAX_PASSAGE_PARAGRAPHS = 3
 
 #: Inline answers depend on the query alone, so Telegram may cache them a while.
 INLINE_CACHE_SECONDS = 300
@@ -372,13 +375,26 @@ async def _send_passage(message: Message, payload: str, context: ContextTypes.DE
     """Sends the passage a deep-link payload points to; False if it points nowhere."""
     found = services(context)
     target = parse_passage_payload(found.names, payload)
-    quote = found.answerer.passage(*target) if target else None
+    quote = _passage(found.answerer, *target) if target else None
     if quote is None:
         return False
     title = next(d.title for d in found.answerer.documents if d.name == quote.source)
     for text in passage_html(quote, title, found.names, context.bot.username):
         await message.reply_html(text)
     return True
+
+
+def _passage(answerer: Answerer, source: str, first: int, last: int) -> Quote | None:
+    """Paragraphs ``first`` to ``last`` of ``source`` (as an answer quoted them), verbatim."""
+    head = answerer.passage(source, first)
+    if head is None or last <= head.last_paragraph:
+        return head
+    tail = answerer.passage(source, last)
+    if tail is None or tail.last_paragraph - head.paragraph >= MAX_PASSAGE_PARAGRAPHS:
+        return head  # not a span an answer could have quoted: the first paragraph will do
+    doc = [d.name for d in answerer.documents].index(source)
+    text = answerer.index.text(doc, head.start, tail.end)
+    return replace(head, text=text, last_paragraph=tail.last_paragraph, end=tail.end)
 
 
 async def _reply_all(message: Message, texts: list[str], keyboard: InlineKeyboardMarkup) -> None:

@@ -252,7 +252,7 @@ def answer_html(
     header = question_header(question)
     blocks: list[str] = []
     for quote in quotes:
-        url = passage_url(bot_username, names, quote.source, quote.paragraph)
+        url = passage_url(bot_username, names, quote.source, quote.paragraph, quote.last_paragraph)
         link = f' · <a href="{html.escape(url)}">link</a>' if url else ""
         room = MAX_TEXT - telegram_length(header) - 2 - telegram_length(link)
         pieces = quote_html(quote, room)
@@ -299,7 +299,7 @@ def parse_callback_data(data: str | None) -> tuple[str, int] | None:
 def passage_html(quote: Quote, title: str, names: Sequence[str], bot_username: str) -> list[str]:
     """One passage opened by a deep link: where it comes from, then the quote."""
     header = f"📄 From “{html.escape(title)}”"
-    url = passage_url(bot_username, names, quote.source, quote.paragraph)
+    url = passage_url(bot_username, names, quote.source, quote.paragraph, quote.last_paragraph)
     link = f' · <a href="{html.escape(url)}">link</a>' if url else ""
     pieces = quote_html(quote, MAX_TEXT - telegram_length(header) - 2 - telegram_length(link))
     pieces[-1] += link
@@ -309,39 +309,46 @@ def passage_html(quote: Quote, title: str, names: Sequence[str], bot_username: s
 # -- deep links ---------------------------------------------------------------------------------
 
 
-def passage_payload(names: Sequence[str], source: str, paragraph: int) -> str | None:
-    """The /start payload that opens one passage: ``p_<file>_<paragraph>``.
+def passage_payload(
+    names: Sequence[str], source: str, first: int, last: int | None = None
+) -> str | None:
+    """The /start payload that opens a passage: ``p_<file>_<first>[_<last>]``.
 
     ``<file>`` is the file's name without ``.txt`` when that fits Telegram's rules for payloads
     (it survives a rebuilt index with more articles), else the file's number in the index.
     """
+    span = f"{first}" if last is None or last == first else f"{first}_{last}"
     stem = source.removesuffix(".txt")
     for key in (stem, str(names.index(source)) if source in names else ""):
-        payload = f"p_{key}_{paragraph}"
+        payload = f"p_{key}_{span}"
         fits = len(payload) <= InlineQueryResultsButtonLimit.MAX_START_PARAMETER_LENGTH
         if key and fits and _PAYLOAD_RE.fullmatch(payload):
             return payload
     return None
 
 
-def parse_passage_payload(names: Sequence[str], payload: str) -> tuple[str, int] | None:
-    """``(file, paragraph)`` a /start payload points to, or None."""
+def parse_passage_payload(names: Sequence[str], payload: str) -> tuple[str, int, int] | None:
+    """``(file, first paragraph, last paragraph)`` a /start payload points to, or None."""
     if not payload.startswith("p_"):
         return None
-    key, _, number = payload[2:].rpartition("_")
-    if not number.isdigit() or not key:
-        return None
-    for name in names:
-        if name.removesuffix(".txt") == key:
-            return name, int(number)
-    if key.isdigit() and int(key) < len(names):
-        return names[int(key)], int(number)
+    parts = payload[2:].split("_")
+    for count in (2, 1):
+        key, numbers = "_".join(parts[:-count]), parts[-count:]
+        if not key or not all(n.isdigit() for n in numbers):
+            continue
+        source = next((n for n in names if n.removesuffix(".txt") == key), None)
+        if source is None and key.isdigit() and int(key) < len(names):
+            source = names[int(key)]
+        if source is not None:
+            return source, int(numbers[0]), int(numbers[-1])
     return None
 
 
-def passage_url(bot_username: str, names: Sequence[str], source: str, paragraph: int) -> str:
+def passage_url(
+    bot_username: str, names: Sequence[str], source: str, first: int, last: int | None = None
+) -> str:
     """``https://t.me/<bot>?start=<payload>`` for a passage ('' if it has no payload)."""
-    payload = passage_payload(names, source, paragraph)
+    payload = passage_payload(names, source, first, last)
     return create_deep_linked_url(bot_username, payload) if payload and bot_username else ""
 
 
@@ -368,7 +375,7 @@ def inline_results(
             )
         )
     for quote in answer.quotes:
-        url = passage_url(bot_username, names, quote.source, quote.paragraph)
+        url = passage_url(bot_username, names, quote.source, quote.paragraph, quote.last_paragraph)
         keyboard = (
             InlineKeyboardMarkup([[InlineKeyboardButton(f"Open in @{bot_username}", url=url)]])
             if url

@@ -1,0 +1,257 @@
+"""The bot in a private chat, driven over HTTP through the fake Bot API."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+from bot_harness import RunningBot, run_bot
+from fake_bot_api import FakeBotApi, JSONDict, iter_entities
+from simbot.answer import MAX_QUOTES, Quote
+from simbot.bot_replies import (
+    BAD_LINK,
+    EXAMPLE_QUESTIONS,
+    NO_WORDS,
+    NON_TEXT,
+    QUESTION_MARK,
+    UNKNOWN_COMMAND,
+    index_version,
+    passage_payload,
+)
+from simbot.render import quote_citations
+from support import shipped_answerer
+
+QUESTION = "Who started the StopSIM campaign?"
+NOT_IN_ARTICLES = "What is the weather like in Paris today?"
+
+PRIVATE_SCOPE = FakeBotApi.commands_key({"type": "all_private_chats"})
+GROUP_SCOPE = FakeBotApi.commands_key({"type": "all_group_chats"})
+
+
+def expected_quotes(question: str) -> tuple[Quote, ...]:
+    return shipped_answerer().answer(question, MAX_QUOTES).quotes
+
+
+def buttons(message: JSONDict) -> list[JSONDict]:
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return [button for row in rows for button in row]
+
+
+def button(message: JSONDict, text: str) -> JSONDict:
+    found = [b for b in buttons(message) if b["text"] == text]
+    assert found, buttons(message)
+    return found[0]
+
+
+def assert_shows(message: JSONDict, question: str, quotes: tuple[Quote, ...]) -> None:
+    """The message answers ``question`` with exactly ``quotes``: verbatim, bold, cited."""
+    text = message["text"]
+    assert text.split("\n", 1)[0] == f"{QUESTION_MARK} {question}"
+    entities = list(iter_entities(message))
+    blockquotes = [covered for kind, covered in entities if kind == "blockquote"]
+    assert blockquotes == [quote.text for quote in quotes]
+    for quote in quotes:
+        assert f"{quote.text}\n— {quote_citations(quote)}" in text
+    bold = [covered for kind, covered in entities if kind == "bold"]
+    highlighted = {quote.text[s:e] for quote in quotes for s, e in quote.highlights}
+    assert bold[1:] and set(bold[1:]) <= highlighted  # bold[0] is the question line
+
+
+async def test_command_menus_are_set_for_private_chats_and_groups(bot: RunningBot) -> None:
+    private = {c["command"] for c in bot.api.commands[PRIVATE_SCOPE]}
+    group = {c["command"] for c in bot.api.commands[GROUP_SCOPE]}
+    assert {"start", "help", "sources", "about", "ask"} <= private
+    assert {"ask", "help", "sources", "about"} <= group
+
+
+async def test_start_welcomes_and_offers_example_questions(bot: RunningBot) -> None:
+    [welcome] = await bot.replies(bot.api.private_message_update("/start"))
+    assert "Serenity Integrated Mentoring" in welcome["text"]
+    assert "word for word" in welcome["text"]
+    assert [b["text"] for b in buttons(welcome)] == list(EXAMPLE_QUESTIONS)
+
+
+async def test_an_example_button_asks_its_question(bot: RunningBot) -> None:
+    [welcome] = await bot.replies(bot.api.private_message_update("/start"))
+    data = button(welcome, EXAMPLE_QUESTIONS[0])["callback_data"]
+    update = bot.api.callback_query_update(welcome, data)
+    [answer] = await bot.replies(update)
+    assert bot.api.callback_answers[update["callback_query"]["id"]]
+    assert_shows(answer, EXAMPLE_QUESTIONS[0], expected_quotes(EXAMPLE_QUESTIONS[0])[:3])
+
+
+async def test_help_sources_and_about(bot: RunningBot) -> None:
+    [help_text] = await bot.replies(bot.api.private_message_update("/help"))
+    assert "/ask" in help_text["text"] and f"@{bot.api.bot_username}" in help_text["text"]
+    [sources] = await bot.replies(bot.api.private_message_update("/sources"))
+    for document in shipped_answerer().documents:
+        assert document.name in sources["text"]
+        assert f"({document.paragraphs} paragraphs)" in sources["text"]
+    [about] = await bot.replies(bot.api.private_message_update("/about"))
+    assert "word for word" in about["text"]
+    assert index_version(shipped_answerer()) in about["text"]
+
+
+async def test_a_question_gets_quotes_with_bold_words_citations_and_buttons(
+    bot: RunningBot,
+) -> None:
+    [answer] = await bot.replies(bot.api.private_message_update(QUESTION))
+    quotes = expected_quotes(QUESTION)
+    assert len(quotes) > 3, "the question should find more than one answer's worth"
+    assert_shows(answer, QUESTION, quotes[:3])
+    more = button(answer, "More")
+    assert more["callback_data"] == "more:3"
+    assert len(more["callback_data"].encode()) <= 64
+    assert button(answer, "Share")["switch_inline_query"] == QUESTION
+    assert "reply_to_message" not in answer  # private chats need no quoting
+
+
+async def test_more_shows_the_other_quotes_and_leaves_only_share(bot: RunningBot) -> None:
+    [answer] = await bot.replies(bot.api.private_message_update(QUESTION))
+    update = bot.api.callback_query_update(answer, "more:3")
+    [more] = await bot.replies(update)
+    quotes = expected_quotes(QUESTION)
+    assert_shows(more, QUESTION, quotes[3:6])
+    assert update["callback_query"]["id"] in bot.api.callback_answers
+    before = bot.api.message(answer["chat"]["id"], answer["message_id"])
+    assert [b["text"] for b in buttons(before)] == ["Share"]
+    assert [b["text"] for b in buttons(more)] == (
+        ["More", "Share"] if len(quotes) > 6 else ["Share"]
+    )
+
+
+async def test_no_answer_is_honest_and_points_to_sources(bot: RunningBot) -> None:
+    assert not shipped_answerer().answer(NOT_IN_ARTICLES).answered
+    [reply] = await bot.replies(bot.api.private_message_update(NOT_IN_ARTICLES))
+    assert "couldn't find" in reply["text"] and "/sources" in reply["text"]
+    assert "blockquote" not in {kind for kind, _ in iter_entities(reply)}
+
+
+async def test_greetings_and_emoji_only_get_a_hint(bot: RunningBot) -> None:
+    for text in ("hello", "😀😀😀", "@" + bot.api.bot_username):
+        [reply] = await bot.replies(bot.api.private_message_update(text))
+        assert reply["text"].startswith(NO_WORDS.split(" For example")[0])
+
+
+async def test_a_reply_to_an_answer_is_read_with_its_question(bot: RunningBot) -> None:
+    combined = f"{QUESTION} why?"
+    assert not shipped_answerer().answer("why?").answered
+    [answer] = await bot.replies(bot.api.private_message_update(QUESTION))
+    [reply] = await bot.replies(bot.api.private_message_update("why?", reply_to=answer))
+    assert_shows(reply, combined, expected_quotes(combined)[:3])
+    # A follow-up of the follow-up carries the whole thread, read back from the message.
+    follow_up = "and what did they say next?"
+    [again] = await bot.replies(bot.api.private_message_update(follow_up, reply_to=reply))
+    assert again["text"].startswith(f"{QUESTION_MARK} {combined} {follow_up}")
+    # The same word on its own is no question at all.
+    [alone] = await bot.replies(bot.api.private_message_update("why?"))
+    assert alone["text"].startswith(NO_WORDS.split(" For example")[0])
+
+
+async def test_a_deep_link_opens_one_passage(bot: RunningBot) -> None:
+    answerer = shipped_answerer()
+    names = [d.name for d in answerer.documents]
+    payload = passage_payload(names, names[1], 2)
+    assert payload is not None and len(payload) <= 64
+    [passage] = await bot.replies(bot.api.private_message_update(f"/start {payload}"))
+    quote = answerer.passage(names[1], 2)
+    assert quote is not None
+    assert f"{quote.text}\n— {quote_citations(quote)}" in passage["text"]
+
+
+async def test_each_quote_links_to_its_passage(bot: RunningBot) -> None:
+    [answer] = await bot.replies(bot.api.private_message_update(QUESTION))
+    links = [e["url"] for e in answer["entities"] if e["type"] == "text_link"]
+    assert len(links) == 3
+    url = urllib.parse.urlsplit(links[0])
+    assert (url.netloc, url.path) == ("t.me", f"/{bot.api.bot_username}")
+    payload = urllib.parse.parse_qs(url.query)["start"][0]
+    [passage] = await bot.replies(bot.api.private_message_update(f"/start {payload}"))
+    first = expected_quotes(QUESTION)[0]
+    assert first.text.split("\n")[-1] in passage["text"]
+
+
+async def test_a_broken_deep_link_says_so_and_welcomes(bot: RunningBot) -> None:
+    bad, welcome = await bot.replies(bot.api.private_message_update("/start p_nothing_9"), 2)
+    assert bad["text"] == BAD_LINK
+    assert buttons(welcome)
+
+
+async def test_stickers_photos_and_voice_get_a_polite_reply(bot: RunningBot) -> None:
+    sticker = bot.api.sticker_message_update()
+    photo = bot.api.photo_message_update(caption="what is this?")
+    voice = bot.api.sticker_message_update()
+    voice["message"].pop("sticker")
+    voice["message"]["voice"] = {
+        "file_id": "VOICE1",
+        "file_unique_id": "UV1",
+        "duration": 3,
+        "mime_type": "audio/ogg",
+    }
+    for update in (sticker, photo, voice):
+        [reply] = await bot.replies(update)
+        assert reply["text"] == NON_TEXT
+
+
+async def test_edits_are_left_alone(bot: RunningBot) -> None:
+    original = bot.api.private_message_update(QUESTION)
+    await bot.replies(original)
+    since = bot.api.call_count
+    bot.api.queue_update(bot.api.edited_message_update(original, "Who is Paul Jennings?"))
+    await bot.settle()
+    assert bot.sent_to(bot.api.default_user["id"], since) == []
+
+
+async def test_a_4000_character_question_gets_a_short_polite_reply(bot: RunningBot) -> None:
+    long_question = ("Why did the StopSIM Coalition disband? " * 120)[:4000]
+    [reply] = await bot.replies(bot.api.private_message_update(long_question))
+    assert "short question" in reply["text"] and len(reply["text"]) < 300
+
+
+async def test_an_unknown_command_points_to_help(bot: RunningBot) -> None:
+    [reply] = await bot.replies(bot.api.private_message_update("/frobnicate now"))
+    assert reply["text"] == UNKNOWN_COMMAND
+
+
+async def test_the_rate_limit_answers_once_then_stays_quiet(api: FakeBotApi) -> None:
+    async with run_bot(api, rate_limit_count=2) as bot:
+        for _ in range(2):
+            [answer] = await bot.replies(api.private_message_update(QUESTION))
+            assert answer["text"].startswith(QUESTION_MARK)
+        [limited] = await bot.replies(api.private_message_update(QUESTION))
+        assert "faster than I can keep up" in limited["text"]
+        since = api.call_count
+        api.queue_update(api.private_message_update(QUESTION))
+        await bot.settle()
+        assert bot.sent_to(api.default_user["id"], since) == []
+        # A button press over the limit is answered (Telegram wants that), and nothing more.
+        update = api.callback_query_update(answer, "more:3")
+        api.queue_update(update)
+        await bot.settle()
+        assert update["callback_query"]["id"] in api.callback_answers
+        assert bot.sent_to(api.default_user["id"], since) == []
+        # Someone else is not held back.
+        other = api.make_user(200002, "Bob")
+        [answer] = await bot.replies(api.private_message_update(QUESTION, user=other))
+        assert answer["text"].startswith(QUESTION_MARK)
+
+
+async def test_distress_gets_the_support_message_first(api: FakeBotApi) -> None:
+    support_text = "Call <Samaritans> & friends: 116 123."
+    async with run_bot(api, crisis_message=support_text) as bot:
+        question = "I want to die. Who started the StopSIM campaign?"
+        support, answer = await bot.replies(api.private_message_update(question), 2)
+        assert "Not from the articles" in support["text"]
+        assert support_text in support["text"]
+        assert answer["text"].startswith(QUESTION_MARK)
+        assert "Not from the articles" not in answer["text"]
+        # Misspelt, and with no answer in the articles: the support message still comes.
+        support, answer = await bot.replies(api.private_message_update("im thinking of sucide"), 2)
+        assert support_text in support["text"]
+        # An ordinary question gets none.
+        [plain] = await bot.replies(api.private_message_update(QUESTION))
+        assert support_text not in plain["text"]
+
+
+async def test_the_default_support_message_names_samaritans(bot: RunningBot) -> None:
+    support, _ = await bot.replies(bot.api.private_message_update("I keep self-harming"), 2)
+    assert "Samaritans" in support["text"] and "116 123" in support["text"]

@@ -53,6 +53,7 @@ class RunningBot:
     application: BotApplication
     settings: Settings
     server: WebhookServer | None
+    _sentinels: int = 0
 
     async def replies(self, update: JSONDict, count: int = 1) -> list[JSONDict]:
         """Queues ``update`` and returns the first ``count`` messages the bot sends after it."""
@@ -78,12 +79,14 @@ class RunningBot:
         A sentinel user asks for /help; the bot takes updates in order and starts each one's
         handler in order, so once the sentinel is answered, a handler that sends nothing is done.
         """
-        user = self.api.make_user(SENTINEL_USER_ID, "Sentinel")
+        # A new sentinel each time, so that the rate limit never holds one back.
+        self._sentinels += 1
+        user = self.api.make_user(SENTINEL_USER_ID + self._sentinels, "Sentinel")
         since = self.api.call_count
         self.api.queue_update(self.api.private_message_update("/help", user=user))
         await self.api.wait_for(
             "sendMessage",
-            lambda c: c.params.get("chat_id") == SENTINEL_USER_ID,
+            lambda c: c.params.get("chat_id") == user["id"],
             since=since,
             timeout=WAIT,
         )

@@ -62,6 +62,7 @@ from simbot.bot_replies import ASK_EXAMPLE, MORE, index_version
 from simbot.bot_webhook import WebhookServer
 from simbot.errors import SimbotError
 from simbot.rate_limit import PerUserRateLimit
+from simbot.redact import SECRETS_FILTER, protect, redact
 from simbot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,8 @@ def build_application(settings: Settings, answerer: Answerer) -> BotApplication:
     """The bot's ``Application``, every handler added, exactly as ``simbot run`` runs it."""
     quiet_http_logs()
     token = bot_token(settings)
+    # Before the bot exists: it logs its API URLs, token and all, as it is made.
+    protect([token, webhook_secret(settings) if settings.webhook_url else ""])
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -328,38 +331,13 @@ def quiet_http_logs() -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret replaced by ``<redacted>``."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "<redacted>")
-    return text
-
-
-class RedactSecrets(logging.Filter):
-    """A handler filter that takes secrets out of every record, tracebacks included."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        super().__init__()
-        self._secrets = [s for s in secrets if s]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage(), self._secrets)
-        record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text, self._secrets)
-        if record.stack_info:
-            record.stack_info = redact(record.stack_info, self._secrets)
-        return True
-
-
 def configure_logging(level: str, secrets: Iterable[str]) -> None:
     """Logs to standard error at ``level``, with secrets taken out of every line."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets(secrets))
+    protect(secrets)
+    # Records of every other logger pass this handler: it redacts them too.
+    handler.addFilter(SECRETS_FILTER)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -53,6 +53,7 @@ from simbot.bot_replies import (
 )
 from simbot.crisis import signals_distress
 from simbot.rate_limit import PerUserRateLimit, Verdict
+from simbot.redact import redact
 
 if TYPE_CHECKING:
     from typing import Any
@@ -337,17 +338,21 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
     # The token can hide in an error's text (a URL, a rejected-token message): take it out.
     token = context.bot.token
     update_id = update.update_id if isinstance(update, Update) else None
-    logger.error("Update %s failed:\n%s", update_id, trace.replace(token, "<token>"))
+    logger.error("Update %s failed:\n%s", update_id, redact(trace, [token]))
     if not isinstance(update, Update):
         return
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(SOMETHING_WENT_WRONG)
-        elif update.effective_message is not None and update.effective_chat is not None:
+            try:
+                await update.callback_query.answer(SOMETHING_WENT_WRONG, show_alert=True)
+                return
+            except TelegramError:
+                pass  # already answered before the failure: say it in the chat instead
+        if update.effective_chat is not None:
             await context.bot.send_message(update.effective_chat.id, SOMETHING_WENT_WRONG)
     except TelegramError as failure:
         # The apology failed too (the chat may be gone): there is no one left to tell.
-        logger.warning("could not tell the user: %s", str(failure).replace(token, "<token>"))
+        logger.warning("could not tell the user: %s", redact(str(failure), [token]))
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -413,7 +418,8 @@ def _replies_to_bot(message: Message, bot_id: int) -> bool:
 
 
 def _mention_re(username: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w@])@{re.escape(username)}(?!\w)", re.IGNORECASE)
+    # "@bot", "@bot," or "@bot:" anywhere in the text, in any case, but not "@bot_two".
+    return re.compile(rf"(?<![\w@])@{re.escape(username)}(?!\w)[,:]?", re.IGNORECASE)
 
 
 def _mentions(text: str, username: str) -> bool:

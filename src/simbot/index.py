@@ -1,11 +1,24 @@
 """The index in ``index/``: build it from the articles, save it atomically, load and check it.
 
 Layout: ``manifest.json`` names every data file by the hash of its content and records the
-format version, the analyzer's settings and the hash of every article. Data files are plain
-JSON, UTF-8 text and ``.npy`` arrays (no pickle), so they load fast and can be memory-mapped.
-Saving writes the new data files first and then replaces ``manifest.json`` in one atomic
-rename: a reader sees the old index or the new one, never half of one, and a failed build
-leaves the old index in place.
+format version, the analyzer's settings and the hash of every article. Data files are ``.npy``
+arrays (no pickle), plain text (one entry a line) and small JSON files. Loading memory-maps the
+arrays and the articles' text, so it costs the same for five articles or a hundred thousand
+paragraphs: a question reads only the postings and paragraphs it touches. Saving writes the new
+data files first and then replaces ``manifest.json`` in one atomic rename: a reader sees the old
+index or the new one, never half of one, and a failed build leaves the old index in place.
+
+What a question needs, each computed once at build time:
+
+- ``paragraphs`` (one row a paragraph: article, number, character offsets, the first paragraph
+  with the same words, the first paragraph to show) and ``spans`` (its bytes in ``texts``);
+- BM25 postings grouped by term, paragraphs ascending: ``offsets`` (where each term's run
+  starts), ``postings`` (paragraph ids), ``weights`` (rank-bm25's term-frequency part) with
+  ``idf`` (Lucene's) and ``doc_len``;
+- ``terms`` (sorted, one a line), ``words`` (every folded word of the articles, one a line,
+  with ``word_rows``: its term id and how many paragraphs hold it) and ``stems`` (the terms of
+  the shipped synonym and abbreviation lists' words): the analyzer's work, so that answering a
+  question about known words never loads the stemmer.
 """
 
 from __future__ import annotations
@@ -14,25 +27,29 @@ import contextlib
 import hashlib
 import io
 import json
+import mmap
 import os
+import re
 import tempfile
+from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from simbot import __version__
-from simbot.analysis import Analyzer, learn_aliases, tokenize
-from simbot.context import speaker_terms, window_start
-from simbot.corpus import Corpus, Document
+from simbot.analysis import Analyzer, fold, learn_aliases, tokenize, use_known_terms, word_list
 from simbot.errors import IndexProblem
 
-FORMAT_VERSION = 1
+if TYPE_CHECKING:
+    from simbot.corpus import Corpus, Document
+
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 #: Okapi BM25 parameters, the defaults of rank-bm25.
 K1 = 1.5
@@ -43,6 +60,21 @@ DOC, NUMBER, START, END, SAME_AS, SHOW_FROM = range(6)
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+
+#: ``progress(stage, done, total)``: how far a build has got, in paragraphs.
+Progress = Callable[[str, int, int], None]
+
+# Data files: name -> suffix.
+_FILES = {
+    "paragraphs": ".npy", "spans": ".npy", "idf": ".npy", "offsets": ".npy", "postings": ".npy",
+    "weights": ".npy", "doc_len": ".npy", "terms": ".txt", "words": ".txt", "word_rows": ".npy",
+    "stems": ".txt", "definitions": ".json", "texts": ".txt",
+}  # fmt: skip
+# Shipped word lists whose words questions are analysed with (query expansion).
+_LISTS = ("synonyms", "abbreviations")
+_PARENTHESISED_RE = re.compile(r"\(([^()]*)\)")
+#: Files of at least this many bytes are memory-mapped, smaller ones read.
+_MAP_FROM = 1 << 16
 
 
 def lucene_idf(n: int, df: npt.NDArray[np.int64]) -> FloatArray:
@@ -64,8 +96,9 @@ class DocumentEntry:
     title: str
     first: int  # id of its first paragraph
     paragraphs: int
-    offset: int  # where its text starts in the texts blob
-    chars: int
+    offset: int  # where its text starts in the texts blob, in bytes
+    size: int  # its length in bytes (UTF-8)
+    chars: int  # its length in characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,25 +124,32 @@ class Index:
             self.aliases: dict[str, list[str]] = manifest["aliases"]
             self.avgdl = float(manifest["avgdl"])
             self.paragraphs: IntArray = self._array("paragraphs")
+            self.spans: IntArray = self._array("spans")
             self.idf: FloatArray = self._array("idf")
             self.offsets: IntArray = self._array("offsets")
             self.postings: npt.NDArray[np.int32] = self._array("postings")
             self.weights: FloatArray = self._array("weights")
             self.doc_len: IntArray = self._array("doc_len")
-            self.terms: list[str] = self._json("terms")
-            self.texts = self._file("texts").decode("utf-8")
-        except (KeyError, TypeError, ValueError, OSError) as exc:
+            self.terms: list[str] = self._lines("terms")
+            self._texts = self._mapped("texts")
+        except (KeyError, TypeError, ValueError, OSError, UnicodeDecodeError) as exc:
             raise _corrupt(directory, exc) from exc
-        self.term_ids = {t: i for i, t in enumerate(self.terms)}
+        self.term_ids = dict(zip(self.terms, range(len(self.terms)), strict=True))
+        self._decoded: dict[int, str] = {}
         n = len(self.paragraphs)
         if not (
-            len(self.doc_len) == n
-            and len(self.idf) == len(self.terms)
+            self.paragraphs.shape == (n, 6)
+            and self.spans.shape == (n, 2)
+            and len(self.doc_len) == n
+            and len(self.idf) == len(self.terms) == len(self.term_ids)
             and len(self.offsets) == len(self.terms) + 1
             and len(self.postings) == len(self.weights) == int(self.offsets[-1])
             and sum(d.paragraphs for d in self.documents) == n
+            and sum(d.size for d in self.documents) == len(self._texts)
         ):
             raise _corrupt(directory, ValueError("its arrays do not fit together"))
+        if manifest.get("analyzer") == Analyzer().settings:
+            use_known_terms(self)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -134,36 +174,82 @@ class Index:
             )
         return cls(directory, manifest)
 
-    def _file(self, name: str) -> bytes:
-        return (self.directory / str(self.manifest["files"][name])).read_bytes()
+    def _path(self, name: str) -> Path:
+        return self.directory / str(self.manifest["files"][name])
 
-    def _json(self, name: str) -> Any:
-        return json.loads(self._file(name))
+    def _lines(self, name: str) -> list[str]:
+        text = self._path(name).read_bytes().decode("utf-8")
+        return text.split("\n") if text else []
 
     def _array(self, name: str) -> Any:
-        return np.load(self.directory / self.manifest["files"][name], allow_pickle=False)
+        path = self._path(name)
+        if path.stat().st_size < _MAP_FROM:
+            return np.load(path, allow_pickle=False)
+        # A plain array over the mapped file (np.memmap's own methods only add overhead).
+        return np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
+
+    def _mapped(self, name: str) -> bytes | mmap.mmap:
+        with self._path(name).open("rb") as handle:
+            if os.fstat(handle.fileno()).st_size < _MAP_FROM:
+                return handle.read()
+            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
 
     @cached_property
-    def words(self) -> dict[str, list[int]]:
-        """Every folded word of the articles -> [its term id, how many paragraphs hold it]."""
-        words: dict[str, list[int]] = self._json("words")
-        return words
+    def words(self) -> dict[str, tuple[int, int]]:
+        """Every folded word of the articles -> (its term id, how many paragraphs hold it)."""
+        try:
+            words = self._lines("words")
+            rows = self._array("word_rows").tolist()
+        except (KeyError, OSError, UnicodeDecodeError, ValueError) as exc:
+            raise _corrupt(self.directory, exc) from exc
+        if len(rows) != len(words):
+            raise _corrupt(self.directory, ValueError("its words do not fit their rows"))
+        return dict(zip(words, map(tuple, rows), strict=True))
+
+    @cached_property
+    def stems(self) -> dict[str, str]:
+        """Words of the shipped synonym and abbreviation lists -> their terms."""
+        try:
+            lines = self._lines("stems")
+        except (KeyError, OSError, UnicodeDecodeError) as exc:
+            raise _corrupt(self.directory, exc) from exc
+        return dict(line.partition("\t")[::2] for line in lines)
+
+    def known_term(self, word: str) -> str | None:
+        """The term the analyzer gives ``word``, if the index knows it (``None`` otherwise)."""
+        found = self.words.get(word)
+        return self.terms[found[0]] if found is not None else self.stems.get(word)
 
     @cached_property
     def definitions(self) -> dict[str, list[int]]:
         """Acronym term -> the paragraphs that spell it out."""
-        found: dict[str, list[int]] = self._json("definitions")
+        try:
+            found: dict[str, list[int]] = json.loads(self._path("definitions").read_bytes())
+        except (KeyError, OSError, ValueError) as exc:
+            raise _corrupt(self.directory, exc) from exc
         return found
 
     def text(self, doc: int, start: int, end: int) -> str:
         """Characters ``start:end`` of article ``doc``, exactly as in its file."""
-        base = self.documents[doc].offset
-        return self.texts[base + start : base + end]
+        entry = self.documents[doc]
+        if entry.size == entry.chars:  # ASCII: a character is a byte
+            return self._texts[entry.offset + start : entry.offset + end].decode("ascii")
+        return self._document_text(doc)[start:end]
+
+    def _document_text(self, doc: int) -> str:
+        text = self._decoded.get(doc)
+        if text is None:
+            entry = self.documents[doc]
+            text = self._texts[entry.offset : entry.offset + entry.size].decode("utf-8")
+            if len(self._decoded) >= 64:
+                self._decoded.clear()
+            self._decoded[doc] = text
+        return text
 
     def paragraph_text(self, pid: int) -> str:
         """The verbatim text of paragraph ``pid``."""
-        row = self.paragraphs[pid]
-        return self.text(int(row[DOC]), int(row[START]), int(row[END]))
+        start, end = self.spans[pid].tolist()
+        return self._texts[start:end].decode("utf-8")
 
     def paragraph_id(self, source: str, number: int) -> int | None:
         """The id of paragraph ``number`` (1-based) of the article named ``source``."""
@@ -224,79 +310,98 @@ def _sha(data: bytes) -> str:
 # -- building -----------------------------------------------------------------------------------
 
 
-def build(corpus: Corpus, analyzer: Analyzer | None = None) -> tuple[dict[str, bytes], BuildReport]:
-    """The files of an index over ``corpus`` (name -> bytes; same articles, same bytes)."""
+def build(
+    corpus: Corpus, analyzer: Analyzer | None = None, progress: Progress | None = None
+) -> tuple[dict[str, bytes], BuildReport]:
+    """The files of an index over ``corpus`` (name -> bytes; same articles, same bytes).
+
+    Every paragraph is analysed once, each distinct word stemmed once; the postings are sorted
+    and counted with numpy. ``progress`` hears how far the build has got.
+    """
+    from simbot.context import speaker_terms, window_start
+
     analyzer = analyzer or Analyzer()
-    rows: list[list[int]] = []
-    doc_terms: list[list[str]] = []
+    total = sum(len(d.paragraphs) for d in corpus.documents)
+    rows: list[tuple[int, int, int, int, int, int]] = []
+    spans: list[tuple[int, int]] = []
+    lengths: list[int] = []
     entries: list[dict[str, Any]] = []
-    words: dict[str, list[int]] = {}
+    blobs: list[bytes] = []
     seen_text: dict[str, int] = {}
+    # Terms get provisional ids as they come; sorted ids replace them once all are known.
+    provisional: dict[str, int] = {}
+    occurrences = array("q")  # the provisional term id of every term of every paragraph
     word_df: Counter[str] = Counter()
     word_term: dict[str, str] = {}
-    texts: list[str] = []
     offset = 0
     for d, document in enumerate(corpus.documents):
         paragraph_texts = [p.text for p in document.paragraphs]
         first = len(rows)
-        entries.append(_entry(document, first, offset))
-        texts.append(document.text)
-        offset += len(document.text)
+        blob = document.text.encode("utf-8")
+        entries.append(_entry(document, first, offset, len(blob)))
+        blobs.append(blob)
+        spans += _byte_spans(document, blob, offset)
+        offset += len(blob)
         for i, paragraph in enumerate(document.paragraphs):
             pid = len(rows)
             same_as = seen_text.setdefault(" ".join(paragraph.text.split()), pid)
             show_from = first + window_start(paragraph_texts, i)
-            rows.append([d, paragraph.number, paragraph.start, paragraph.end, same_as, show_from])
-            terms: list[str] = []
-            folded_here: set[str] = set()
-            for token in tokenize(paragraph.text):
-                term = analyzer.term(token.folded)
-                if term:
-                    terms.append(term)
-                    folded_here.add(token.folded)
-                    word_term[token.folded] = term
-            word_df.update(folded_here)
-            doc_terms.append(terms + speaker_terms(paragraph_texts, i, analyzer))
+            rows.append((d, paragraph.number, paragraph.start, paragraph.end, same_as, show_from))
+            pairs = analyzer.word_terms(paragraph.text)
+            word_term.update(pairs)
+            word_df.update({word for word, _ in pairs})
+            terms = [term for _, term in pairs] + speaker_terms(paragraph_texts, i, analyzer)
+            occurrences.extend([provisional.setdefault(t, len(provisional)) for t in terms])
+            lengths.append(len(terms))
+        if progress:
+            progress("indexing", len(rows), total)
 
-    vocabulary = sorted({t for terms in doc_terms for t in terms})
-    term_id = {t: i for i, t in enumerate(vocabulary)}
-    n = len(doc_terms)
-    doc_len = np.array([len(t) for t in doc_terms], dtype=np.int64)
+    n = len(rows)
+    vocabulary = sorted(provisional)
+    sorted_id = np.empty(len(vocabulary), dtype=np.int64)
+    sorted_id[[provisional[t] for t in vocabulary]] = np.arange(len(vocabulary))
+    doc_len = np.array(lengths, dtype=np.int64)
     avgdl = float(doc_len.sum()) / n
-    # Postings grouped by term, paragraphs ascending within a term.
-    postings_by_term: list[list[tuple[int, int]]] = [[] for _ in vocabulary]
-    for pid, terms in enumerate(doc_terms):
-        for term, tf in sorted(Counter(terms).items()):
-            postings_by_term[term_id[term]].append((pid, tf))
-    df = np.array([len(p) for p in postings_by_term], dtype=np.int64)
+    # One key per (term, paragraph) occurrence: sorting groups the postings by term, paragraphs
+    # ascending, and counting equal keys gives the term frequencies.
+    keys = sorted_id[np.frombuffer(occurrences, dtype=np.int64)] * n
+    keys += np.repeat(np.arange(n, dtype=np.int64), doc_len)
+    del occurrences
+    keys, freqs = np.unique(keys, return_counts=True)
+    postings = (keys % n).astype(np.int32)
+    df = np.bincount(keys // n, minlength=len(vocabulary)).astype(np.int64)
+    del keys
     offsets = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
-    flat = [pair for plist in postings_by_term for pair in plist]
-    postings = np.array([p for p, _ in flat], dtype=np.int32)
-    freqs = np.array([f for _, f in flat], dtype=np.int64)
-    weights = term_weights(freqs, doc_len[postings], avgdl)
-    for word, count in sorted(word_df.items()):
-        words[word] = [term_id[word_term[word]], count]
+    weights = term_weights(freqs.astype(np.int64), doc_len[postings], avgdl)
+    term_id = dict(zip(vocabulary, range(len(vocabulary)), strict=True))
+    words = sorted(word_df)
+    word_rows = np.array([(term_id[word_term[w]], word_df[w]) for w in words], dtype=np.int64)
 
+    if progress:
+        progress("learning acronyms", n, total)
     paragraph_texts_all = [p.text for p in corpus.paragraphs()]
     aliases = learn_aliases(paragraph_texts_all, analyzer)
     definitions = _definitions(paragraph_texts_all, aliases, analyzer)
+    stems = _listed_stems(analyzer)
 
+    if progress:
+        progress("writing", n, total)
     data: dict[str, bytes] = {
         "paragraphs": _npy(np.array(rows, dtype=np.int64).reshape(-1, 6)),
+        "spans": _npy(np.array(spans, dtype=np.int64).reshape(-1, 2)),
         "idf": _npy(lucene_idf(n, df)),
         "offsets": _npy(offsets),
         "postings": _npy(postings),
         "weights": _npy(weights),
         "doc_len": _npy(doc_len),
-        "terms": _json_bytes(vocabulary),
-        "words": _json_bytes(words),
+        "terms": _lines_bytes(vocabulary),
+        "words": _lines_bytes(words),
+        "word_rows": _npy(word_rows.reshape(-1, 2)),
+        "stems": _lines_bytes(f"{word}\t{term}" for word, term in stems),
         "definitions": _json_bytes(definitions),
-        "texts": "".join(texts).encode("utf-8"),
+        "texts": b"".join(blobs),
     }
-    suffix = {"texts": ".txt", "terms": ".json", "words": ".json", "definitions": ".json"}
-    files = {
-        name: f"{name}-{_sha(blob)[:16]}{suffix.get(name, '.npy')}" for name, blob in data.items()
-    }
+    files = {name: f"{name}-{_sha(blob)[:16]}{_FILES[name]}" for name, blob in data.items()}
     manifest = {
         "format": FORMAT_VERSION,
         "simbot": __version__,
@@ -316,7 +421,7 @@ def build(corpus: Corpus, analyzer: Analyzer | None = None) -> tuple[dict[str, b
     return out, report
 
 
-def _entry(document: Document, first: int, offset: int) -> dict[str, Any]:
+def _entry(document: Document, first: int, offset: int, size: int) -> dict[str, Any]:
     return {
         "name": document.name,
         "sha256": document.sha256,
@@ -324,28 +429,91 @@ def _entry(document: Document, first: int, offset: int) -> dict[str, Any]:
         "first": first,
         "paragraphs": len(document.paragraphs),
         "offset": offset,
+        "size": size,
         "chars": len(document.text),
     }
+
+
+def _byte_spans(document: Document, blob: bytes, offset: int) -> list[tuple[int, int]]:
+    """Where each paragraph of ``document`` stands in the texts blob, in bytes."""
+    text = document.text
+    if len(blob) == len(text):  # ASCII
+        return [(offset + p.start, offset + p.end) for p in document.paragraphs]
+    spans: list[tuple[int, int]] = []
+    at_char, at_byte = 0, offset
+    for p in document.paragraphs:
+        at_byte += len(text[at_char : p.start].encode("utf-8"))
+        start = at_byte
+        at_byte += len(text[p.start : p.end].encode("utf-8"))
+        at_char = p.end
+        spans.append((start, at_byte))
+    return spans
 
 
 def _definitions(
     texts: Sequence[str], aliases: dict[str, list[str]], analyzer: Analyzer
 ) -> dict[str, list[int]]:
+    """Acronym term -> the paragraphs that hold a word of it in brackets: "(NSUN)".
+
+    A word of a paragraph stands in brackets somewhere in it exactly when some "(...)" of the
+    paragraph holds that one word, so only those are analysed.
+    """
     found: dict[str, list[int]] = {}
+    if not aliases:
+        return found
     for pid, text in enumerate(texts):
-        for token in tokenize(text):
-            key = analyzer.term(token.folded)
-            if key in aliases and f"({token.surface})" in text:
-                found.setdefault(key, [])
-                if pid not in found[key]:
-                    found[key].append(pid)
+        if "(" not in text:
+            continue
+        for inside in sorted(set(_PARENTHESISED_RE.findall(text))):
+            tokens = tokenize(inside)
+            if len(tokens) != 1 or tokens[0].surface != inside:
+                continue
+            key = analyzer.term(tokens[0].folded)
+            if key in aliases:
+                pids = found.setdefault(key, [])
+                if not pids or pids[-1] != pid:
+                    pids.append(pid)
     return found
+
+
+@cache
+def _listed_words() -> tuple[str, ...]:
+    """Words of the shipped lists that questions are expanded with, as the analyzer sees them.
+
+    Synonyms are analysed as listed; an abbreviation as its letters ("a&e" -> "ae") and its
+    expansions word by word.
+    """
+    words: set[str] = set()
+    for name in _LISTS:
+        for line in word_list(name):
+            for entry in re.split(r"[\s|]+", line):
+                words.add(entry)
+                words.update(t.folded for t in tokenize(entry))
+    for line in word_list("abbreviations"):
+        words.add(fold("".join(c for c in line.partition("\t")[0] if c.isalnum())))
+    words.discard("")
+    return tuple(sorted(words))
+
+
+def _listed_stems(analyzer: Analyzer) -> list[tuple[str, str]]:
+    """(word, term) for every word of the shipped lists that has a term.
+
+    All of them, articles' words too, so that this file changes only with the lists.
+    """
+    return [(word, term) for word in _listed_words() if (term := analyzer.term(word)) is not None]
 
 
 def _npy(array: npt.NDArray[Any]) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=False)
     return buffer.getvalue()
+
+
+def _lines_bytes(lines: Iterable[str]) -> bytes:
+    lines = list(lines)
+    if any("\n" in line for line in lines):  # never: words and terms hold no line breaks
+        raise ValueError("an index entry holds a line break")
+    return "\n".join(lines).encode("utf-8")
 
 
 def _json_bytes(value: Any) -> bytes:
@@ -369,10 +537,7 @@ def save(files: dict[str, bytes], directory: Path) -> None:
 
 def _is_index_file(name: str) -> bool:
     stem, _, rest = name.partition("-")
-    return stem in {
-        "paragraphs", "idf", "offsets", "postings", "weights", "doc_len", "terms", "words",
-        "definitions", "texts",
-    } and len(rest.split(".")[0]) == 16  # fmt: skip
+    return stem in _FILES and len(rest.split(".")[0]) == 16
 
 
 def _write_atomic(path: Path, blob: bytes) -> None:
@@ -393,10 +558,12 @@ def _write_atomic(path: Path, blob: bytes) -> None:
         raise
 
 
-def build_and_save(seeds_dir: Path, index_dir: Path) -> BuildReport:
+def build_and_save(
+    seeds_dir: Path, index_dir: Path, progress: Progress | None = None
+) -> BuildReport:
     """Rebuild the index of ``seeds_dir`` into ``index_dir``; on any error the old one stays."""
     from simbot.corpus import load_corpus
 
-    files, report = build(load_corpus(seeds_dir))
+    files, report = build(load_corpus(seeds_dir), progress=progress)
     save(files, index_dir)
     return report

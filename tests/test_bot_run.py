@@ -190,3 +190,24 @@ def test_a_webhook_url_that_is_not_https_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 2
     [line] = done.stderr.splitlines()
     assert "SIMBOT_WEBHOOK_URL" in line
+
+
+def test_simbot_ask_does_not_import_the_telegram_stack(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from simbot.cli import main\n"
+        f"main(['--index', {str(INDEX)!r}, 'ask', '--json', 'Who started StopSIM?'])\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('telegram', 'aiohttp'))\n"
+        "assert not loaded, loaded\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=START,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert '"answered"' in done.stdout

@@ -51,7 +51,6 @@ from simbot.bot_handlers import (
     more_button,
     not_text,
     private_text,
-    services,
     set_commands,
     sources,
     start,
@@ -214,17 +213,28 @@ async def serve(application: BotApplication, settings: Settings) -> None:
     """Runs the bot until SIGTERM or SIGINT (Ctrl-C), then stops it cleanly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for signum in signals:
         with contextlib.suppress(NotImplementedError):  # not on Windows: Ctrl-C still works
             loop.add_signal_handler(signum, stop.set)
-    async with running(application, settings):
-        mode = "webhook" if settings.webhook_url else "long polling"
-        logger.info(
-            "@%s is running (%s); SIGTERM or Ctrl-C stops it", application.bot.username, mode
-        )
-        await stop.wait()
-        logger.info("stopping")
+    try:
+        async with running(application, settings):
+            mode = "webhook" if settings.webhook_url else "long polling"
+            username = application.bot.username
+            logger.info("@%s is running (%s); SIGTERM or Ctrl-C stops it", username, mode)
+            await stop.wait()
+            logger.info("stopping")
+            # A second Ctrl-C while stopping interrupts at once, as people expect.
+            _default_signals(loop, signals)
+    finally:
+        _default_signals(loop, signals)
     logger.info("stopped")
+
+
+def _default_signals(loop: asyncio.AbstractEventLoop, signals: Iterable[int]) -> None:
+    for signum in signals:
+        with contextlib.suppress(NotImplementedError):
+            loop.remove_signal_handler(signum)
 
 
 def run(settings: Settings) -> int:
@@ -353,7 +363,6 @@ __all__ = [
     "run",
     "running",
     "serve",
-    "services",
     "services_of",
     "settings_problem",
     "webhook_secret",

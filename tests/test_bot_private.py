@@ -255,3 +255,16 @@ async def test_distress_gets_the_support_message_first(api: FakeBotApi) -> None:
 async def test_the_default_support_message_names_samaritans(bot: RunningBot) -> None:
     support, _ = await bot.replies(bot.api.private_message_update("I keep self-harming"), 2)
     assert "Samaritans" in support["text"] and "116 123" in support["text"]
+
+
+async def test_quick_messages_in_one_chat_are_answered_in_order(bot: RunningBot) -> None:
+    since = bot.api.call_count
+    for text in ("I want to die. " + QUESTION, "/about", "hello", "/help"):
+        bot.api.queue_update(bot.api.private_message_update(text))
+    texts = [c.result["text"] for c in await bot.sent_since(since, 5)]
+    support, answer, about, hint, help_text = texts
+    assert "Not from the articles" in support
+    assert answer.startswith(f"{QUESTION_MARK} I want to die. {QUESTION}")
+    assert about.startswith("How answers are made")
+    assert hint.startswith(NO_WORDS.split(" For example")[0])
+    assert help_text.startswith("How to ask")

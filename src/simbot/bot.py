@@ -57,6 +57,7 @@ from simbot.bot_handlers import (
     unknown_button,
     unknown_command,
 )
+from simbot.bot_order import PerChatUpdateProcessor
 from simbot.bot_replies import ASK_EXAMPLE, MORE, index_version
 from simbot.bot_webhook import WebhookServer
 from simbot.errors import SimbotError
@@ -106,8 +107,8 @@ def build_application(settings: Settings, answerer: Answerer) -> BotApplication:
         )
         # Keeps what the bot sends within Telegram's flood limits (and retries after a 429).
         .rate_limiter(AIORateLimiter(max_retries=2))
-        # Answers take milliseconds, sending them much longer: let updates overlap.
-        .concurrent_updates(True)
+        # Different chats at once, each chat's updates in order (see simbot.bot_order).
+        .concurrent_updates(PerChatUpdateProcessor())
         .post_init(set_commands)
     )
     if settings.webhook_url:

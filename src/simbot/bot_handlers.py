@@ -10,9 +10,16 @@ import logging
 import re
 import traceback
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from telegram import InlineKeyboardMarkup, InlineQueryResultsButton, Message, Update
+from telegram import (
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    InlineKeyboardMarkup,
+    InlineQueryResultsButton,
+    Message,
+    Update,
+)
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ContextTypes
 
@@ -56,8 +63,6 @@ from simbot.rate_limit import PerUserRateLimit, Verdict
 from simbot.redact import redact
 
 if TYPE_CHECKING:
-    from typing import Any
-
     from simbot.answer import Answer, Answerer, Quote
     from simbot.settings import Settings
 
@@ -80,6 +85,7 @@ class BotServices:
     answerer: Answerer
     settings: Settings
     rate_limit: PerUserRateLimit
+    #: The articles' file names, in index order (for passage links).
     names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -100,8 +106,6 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
 
 async def set_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Sets the command menus Telegram shows in private chats and in groups."""
-    from telegram import BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
-
     bot = application.bot
     await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
     await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
@@ -203,8 +207,13 @@ async def answer_question(
 
     A reply to one of our answers is read together with the question that answer answered.
     """
-    if not await _within_rate_limit(update, context):
-        return
+    if await _within_rate_limit(update, context):
+        await _reply_with_answer(context, message, text)
+
+
+async def _reply_with_answer(
+    context: ContextTypes.DEFAULT_TYPE, message: Message, text: str
+) -> None:
     found = services(context)
     question = clean_question(text)
     if len(question) > found.settings.max_question_length:
@@ -294,8 +303,9 @@ async def example_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if parsed is None or message is None or parsed[1] >= len(EXAMPLE_QUESTIONS):
         await query.answer(STALE_BUTTON)
         return
-    await query.answer()
-    await answer_question(update, context, message, EXAMPLE_QUESTIONS[parsed[1]])
+    if await _within_rate_limit(update, context):
+        await query.answer()
+        await _reply_with_answer(context, message, EXAMPLE_QUESTIONS[parsed[1]])
 
 
 async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

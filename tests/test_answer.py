@@ -150,3 +150,25 @@ def test_deep_link_passage(tmp_path: Path) -> None:
     assert quote is not None and quote.paragraph == 26 and quote.last_paragraph == 27
     assert shipped_answerer().passage("003_45802413ed8e2aa3.txt", 999) is None
     assert shipped_answerer().passage("nope.txt", 1) is None
+
+
+def test_what_happened_next_shows_the_following_paragraph() -> None:
+    answer = shipped_answerer().answer("what happened after the police took her home?")
+    first = answer.quotes[0]
+    assert "took her home" in first.text
+    assert "intentionally overdosed" in first.text
+
+
+def test_an_acronym_question_shows_where_it_is_spelt_out() -> None:
+    answer = shipped_answerer().answer("what does NHSE stand for")
+    assert "NHS England (NHSE)" in answer.quotes[0].text
+
+
+def test_a_when_question_prefers_the_paragraph_with_a_date() -> None:
+    answer = shipped_answerer().answer("when was SIM first trialled")
+    assert "first trialled in 2013" in answer.quotes[0].text
+
+
+def test_a_figure_question_without_the_figure_is_not_answered() -> None:
+    # The articles hold figures, and the words "patients" and "Surrey", but never together.
+    assert not shipped_answerer().answer("how many patients in Surrey are on SIM?").answered

@@ -34,11 +34,13 @@ MIN_NUMBER_COVERAGE = 0.75
 MIN_RELATIVE_SCORE = 0.55
 BM25_SHARE = 0.4
 KIND_BONUS = 0.15
+#: How many words apart a figure and the thing it counts may stand.
+FIGURE_DISTANCE = 6
 PHRASE_BONUS = 0.3
 NEAR_DUPLICATE = 0.7
 
 _NUMBER_RE = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty"
+    r"\d[\d.,]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty"
     r"|fifty|hundred|hundreds|thousand|thousands|million|millions|billion|half|dozen|dozens)\b",
     re.IGNORECASE,
 )
@@ -193,7 +195,17 @@ class Answerer:
     def _kind_match(self, query: Query, pid: int, pattern: re.Pattern[str] | None) -> bool:
         if query.kind is Kind.DEFINE:
             return any(pid in self.index.definitions.get(a, []) for a in query.acronyms)
+        if query.kind is Kind.NUMBER:
+            return self._counts_focus(query, pid)
         return bool(pattern and pattern.search(self.index.paragraph_text(pid)))
+
+    def _counts_focus(self, query: Query, pid: int) -> bool:
+        """Whether a figure stands beside a word of the question ("64,000 supporters")."""
+        focus = {self.index.terms[t] for c in query.concepts for t in c.terms}
+        tokens = tokenize(self.index.paragraph_text(pid))
+        figures = [n for n, t in enumerate(tokens) if _NUMBER_RE.fullmatch(t.folded)]
+        near = [n for n, t in enumerate(tokens) if self.analyzer.term(t.folded) in focus]
+        return any(abs(f - w) <= FIGURE_DISTANCE for f in figures for w in near)
 
     def _answers(self, query: Query, candidates: list[_Candidate]) -> bool:
         """Whether the best paragraphs hold enough of the question to answer it.

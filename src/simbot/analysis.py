@@ -54,6 +54,8 @@ class Token:
 _FOLDED: dict[str, str] = {}
 #: Memos are emptied when they reach this many entries (questions can bring any string).
 MEMO_LIMIT = 1 << 20
+#: How many of the texts it analysed last an analyzer remembers.
+RECENT_TEXTS = 256
 
 
 def folded_word(surface: str) -> str:
@@ -157,6 +159,8 @@ class Analyzer:
         self._terms: dict[str, str | None] = {}
         # Characters of a token -> (folded word, term), or None when it has no term.
         self._words: dict[str, tuple[str, str] | None] = {}
+        # The texts analysed last (a paragraph is often analysed again soon after).
+        self._recent: dict[str, tuple[tuple[str, str], ...]] = {}
 
     @property
     def settings(self) -> dict[str, object]:
@@ -197,6 +201,9 @@ class Analyzer:
         The same as ``(token.folded, term(token.folded))`` over ``tokenize(text)``, without
         the tokens' offsets, and remembered per word: the fast path for whole paragraphs.
         """
+        recent = self._recent.get(text)
+        if recent is not None:
+            return list(recent)
         words = self._words
         pairs: list[tuple[str, str]] = []
         for surface in _TOKEN_RE.findall(text):
@@ -210,6 +217,9 @@ class Analyzer:
                 words[surface] = pair
             if pair is not None:
                 pairs.append(pair)
+        if len(self._recent) >= RECENT_TEXTS:
+            self._recent.clear()
+        self._recent[text] = tuple(pairs)
         return pairs
 
     def question_tokens(self, text: str) -> list[tuple[Token, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -109,7 +110,13 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _index_build(settings: Settings) -> int:
     from simbot.index import build_and_save
 
-    report = build_and_save(settings.seeds_dir, settings.index_dir)
+    # A progress bar for a person watching; logs and pipes get only the report.
+    progress = _ProgressLine(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        report = build_and_save(settings.seeds_dir, settings.index_dir, progress)
+    finally:
+        if progress:
+            progress.close()
     for name in report.skipped:
         print(f"skipped {name}: not an article (articles are .txt files)")
     print(
@@ -120,6 +127,36 @@ def _index_build(settings: Settings) -> int:
         print("acronyms learnt: " + ", ".join(a.upper() for a in report.aliases))
     print(f"wrote the index to {settings.index_dir}")
     return 0
+
+
+class _ProgressLine:
+    """``indexing [#######        ] 45,000/100,000 paragraphs`` on one terminal line."""
+
+    WIDTH = 24
+    EVERY = 0.1  # seconds between redraws
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.stage = ""
+        self.shown = 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if stage == self.stage and done < total and now - self.shown < self.EVERY:
+            return
+        self.stage, self.shown = stage, now
+        line = f"{stage}..."
+        if total:
+            filled = self.WIDTH * done // total
+            bar = "#" * filled + " " * (self.WIDTH - filled)
+            line = f"{stage:<17} [{bar}] {done:,}/{total:,} paragraphs"
+        self.stream.write(f"\r{line}\033[K")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
 
 
 def _index_check(settings: Settings) -> int:

@@ -210,10 +210,11 @@ class Index:
     def stems(self) -> dict[str, str]:
         """Words of the shipped synonym and abbreviation lists -> their terms."""
         try:
-            lines = self._lines("stems")
-        except (KeyError, OSError, UnicodeDecodeError) as exc:
+            # Lines of "word<TAB>term": one split gives word, term, word, term, ...
+            cells = self._path("stems").read_bytes().decode("utf-8").replace("\n", "\t").split("\t")
+            return dict(zip(cells[::2], cells[1::2], strict=True)) if cells != [""] else {}
+        except (KeyError, OSError, UnicodeDecodeError, ValueError) as exc:
             raise _corrupt(self.directory, exc) from exc
-        return dict(line.partition("\t")[::2] for line in lines)
 
     def known_term(self, word: str) -> str | None:
         """The term the analyzer gives ``word``, if the index knows it (``None`` otherwise)."""
@@ -387,7 +388,8 @@ def build(
     if progress:
         progress("writing", n, total)
     data: dict[str, bytes] = {
-        "paragraphs": _npy(np.array(rows, dtype=np.int64).reshape(-1, 6)),
+        # Column by column: finding every paragraph of a duplicate group reads one column.
+        "paragraphs": _npy(np.asfortranarray(np.array(rows, dtype=np.int64).reshape(-1, 6))),
         "spans": _npy(np.array(spans, dtype=np.int64).reshape(-1, 2)),
         "idf": _npy(lucene_idf(n, df)),
         "offsets": _npy(offsets),
@@ -564,6 +566,8 @@ def build_and_save(
     """Rebuild the index of ``seeds_dir`` into ``index_dir``; on any error the old one stays."""
     from simbot.corpus import load_corpus
 
+    if progress:
+        progress("reading articles", 0, 0)
     files, report = build(load_corpus(seeds_dir), progress=progress)
     save(files, index_dir)
     return report

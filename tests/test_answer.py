@@ -150,6 +150,10 @@ def test_deep_link_passage(tmp_path: Path) -> None:
     assert quote is not None and quote.paragraph == 26 and quote.last_paragraph == 27
     assert shipped_answerer().passage("003_45802413ed8e2aa3.txt", 999) is None
     assert shipped_answerer().passage("nope.txt", 1) is None
+    span = shipped_answerer().passage("003_45802413ed8e2aa3.txt", 40, 42)
+    assert span is not None and (span.paragraph, span.last_paragraph) == (40, 42)
+    assert span.text in (SEEDS / "003_45802413ed8e2aa3.txt").read_text("utf-8")
+    assert shipped_answerer().passage("003_45802413ed8e2aa3.txt", 40, 43) is None  # 4 paragraphs
 
 
 def test_what_happened_next_shows_the_following_paragraph() -> None:

@@ -119,3 +119,10 @@ def test_eval_of_a_malformed_question_set_names_the_line(tmp_path: Path, content
     result = simbot("eval", str(path))
     assert result.returncode == 2
     assert "bad.jsonl, line 1" in result.stderr
+
+
+def test_a_malformed_setting_names_its_variable() -> None:
+    result = simbot("ask", "what is SIM", env={"SIMBOT_RATE_LIMIT_COUNT": "lots"})
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "SIMBOT_RATE_LIMIT_COUNT" in result.stderr

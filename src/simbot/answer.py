@@ -334,10 +334,18 @@ class Answerer:
 
     # -- single passages ------------------------------------------------------------------------
 
-    def passage(self, source: str, paragraph: int) -> Quote | None:
-        """Paragraph ``paragraph`` of ``source`` as a quote with its context, if it exists."""
+    def passage(self, source: str, paragraph: int, last: int | None = None) -> Quote | None:
+        """Paragraphs ``paragraph`` to ``last`` of ``source``, if an answer could show them.
+
+        Without ``last``: the paragraph with the paragraphs it leans on, as answers show it.
+        """
         pid = self.index.paragraph_id(source, paragraph)
         if pid is None:
             return None
-        first, last = self._window(pid, Kind.ANY)
-        return self._quote(first, last, 0.0, [], set())
+        if last is None:
+            first, end = self._window(pid, Kind.ANY)
+            return self._quote(first, end, 0.0, [], set())
+        end_pid = self.index.paragraph_id(source, last)
+        if end_pid is None or not 0 <= end_pid - pid < MAX_WINDOW:
+            return None
+        return self._quote(pid, end_pid, 0.0, [], set())

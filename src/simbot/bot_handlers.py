@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import traceback
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from telegram import (
@@ -70,9 +70,6 @@ logger = logging.getLogger(__name__)
 
 #: Where the handlers find ``BotServices`` in ``context.bot_data``.
 SERVICES = "simbot"
-
-#: The answer contract: a quote is at most three consecutive paragraphs of one file.
-MAX_PASSAGE_PARAGRAPHS = 3
 
 #: Inline answers depend on the query alone, so Telegram may cache them a while.
 INLINE_CACHE_SECONDS = 300
@@ -404,12 +401,8 @@ def _passage(answerer: Answerer, source: str, first: int, last: int) -> Quote | 
     head = answerer.passage(source, first)
     if head is None or last <= head.last_paragraph:
         return head
-    tail = answerer.passage(source, last)
-    if tail is None or tail.last_paragraph - head.paragraph >= MAX_PASSAGE_PARAGRAPHS:
-        return head  # not a span an answer could have quoted: the first paragraph will do
-    doc = [d.name for d in answerer.documents].index(source)
-    text = answerer.index.text(doc, head.start, tail.end)
-    return replace(head, text=text, last_paragraph=tail.last_paragraph, end=tail.end)
+    # Not a span an answer could have quoted: the first paragraph will do.
+    return answerer.passage(source, first, last) or head
 
 
 async def _reply_all(message: Message, texts: list[str], keyboard: InlineKeyboardMarkup) -> None:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from simbot.errors import SimbotError
 
 #: Where Docker and Kubernetes mount secrets files (one file per setting, named like the variable).
 DEFAULT_SECRETS_DIR = Path("/run/secrets")
@@ -91,7 +93,16 @@ class Settings(BaseSettings):
 
 
 def load_settings(secrets_dir: Path | None = DEFAULT_SECRETS_DIR) -> Settings:
-    """Read the settings, taking secrets files from ``secrets_dir`` when that folder exists."""
-    if secrets_dir is not None and secrets_dir.is_dir():
-        return Settings(_secrets_dir=secrets_dir)  # type: ignore[call-arg]
-    return Settings()
+    """Read the settings, taking secrets files from ``secrets_dir`` when that folder exists.
+
+    Raises ``SimbotError`` naming the variable when a value does not fit its setting.
+    """
+    try:
+        if secrets_dir is not None and secrets_dir.is_dir():
+            return Settings(_secrets_dir=secrets_dir)  # type: ignore[call-arg]
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"SIMBOT_{str(error['loc'][0]).upper()}: {error['msg']}" for error in exc.errors()
+        )
+        raise SimbotError(f"invalid setting: {problems}") from None

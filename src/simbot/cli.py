@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("run", help="start the Telegram bot (needs SIMBOT_TELEGRAM_TOKEN)")
+    commands.add_parser("health", help="exit 0 if the bot configured here can work, else 1")
     return parser  # fmt: skip
 
 
@@ -102,6 +103,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _ask(settings, args.question, args.json, args.limit)
     if args.command == "eval":
         return _eval(settings, args)
+    if args.command == "health":
+        from simbot.health import main as health
+
+        return health(settings)
     from simbot.bot import run
 
     return run(settings)

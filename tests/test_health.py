@@ -1,0 +1,153 @@
+"""`simbot health` (Docker HEALTHCHECK): the webhook server's route, or Telegram for polling."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from bot_harness import WAIT, bot_settings, run_bot
+from fake_bot_api import FakeBotApi
+from simbot.health import Health, check, health_url, method_url
+from simbot.settings import Settings
+from test_bot_run import START, environment
+
+WEBHOOK_URL = "https://bot.example.org/telegram/updates"
+
+
+def settings(**values: Any) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+async def checked(settings: Settings) -> Health:
+    """``check`` in a thread: it blocks, and the fake or the bot answers on this event loop."""
+    return await asyncio.to_thread(check, settings, WAIT)
+
+
+# -- long polling: asks Telegram ---------------------------------------------------------------
+
+
+async def test_polling_is_healthy_when_telegram_accepts_the_token(api: FakeBotApi) -> None:
+    health = await checked(bot_settings(api))
+    assert health.healthy, health.line()
+    assert health.line().startswith("healthy: long polling")
+    assert [c.method for c in api.calls()] == ["getWebhookInfo"]
+
+
+async def test_polling_is_unhealthy_while_a_webhook_takes_the_updates(api: FakeBotApi) -> None:
+    api.webhook = {"url": "https://elsewhere.example.org/hook"}
+    health = await checked(bot_settings(api))
+    assert not health.healthy
+    assert "webhook" in health.detail and "elsewhere.example.org" in health.detail
+
+
+async def test_a_rejected_token_is_unhealthy_and_never_printed() -> None:
+    async with FakeBotApi(token="123:RIGHTtoken") as api:
+        health = await checked(bot_settings(api, telegram_token=SecretStr("123:WRONGtoken")))
+    assert not health.healthy
+    assert "rejected SIMBOT_TELEGRAM_TOKEN" in health.detail
+    assert "wrongtoken" not in health.line().lower()
+
+
+async def test_an_unreachable_bot_api_is_unhealthy_without_the_token() -> None:
+    async with FakeBotApi() as api:
+        gone = bot_settings(api)
+    health = await checked(gone)  # the fake has stopped: nothing listens on its port
+    assert not health.healthy
+    assert "cannot reach the Bot API" in health.detail
+    assert gone.telegram_token is not None
+    assert gone.telegram_token.get_secret_value() not in health.line()
+
+
+def test_without_a_token_polling_is_unhealthy() -> None:
+    health = check(settings(telegram_token=None))
+    assert not health.healthy and "SIMBOT_TELEGRAM_TOKEN" in health.detail
+
+
+def test_method_urls_follow_python_telegram_bot() -> None:
+    assert method_url("https://api.telegram.org/bot", "1:A", "getMe") == (
+        "https://api.telegram.org/bot1:A/getMe"
+    )
+    assert method_url("http://local:8081/bot{token}/x", "1:A", "getMe") == (
+        "http://local:8081/bot1:A/x/getMe"
+    )
+
+
+# -- webhook mode: asks the bot's own health route ----------------------------------------------
+
+
+async def test_webhook_mode_is_healthy_while_the_bot_runs(api: FakeBotApi) -> None:
+    async with run_bot(
+        api, webhook_url=WEBHOOK_URL, webhook_listen="127.0.0.1", webhook_port=0
+    ) as bot:
+        assert bot.server is not None
+        here = bot.settings.model_copy(update={"webhook_port": bot.server.port})
+        health = await checked(here)
+        assert health.healthy, health.line()
+        assert f"@{api.bot_username}" in health.detail
+    # Stopped: nothing answers any more.
+    health = await checked(here)
+    assert not health.healthy and "does not answer" in health.detail
+
+
+def test_the_health_route_is_asked_on_loopback() -> None:
+    def url(listen: str) -> str:
+        return health_url(settings(webhook_listen=listen, webhook_port=8080))
+
+    assert url("0.0.0.0") == "http://127.0.0.1:8080/healthz"
+    assert url("::") == "http://[::1]:8080/healthz"
+    assert url("10.0.0.5") == "http://10.0.0.5:8080/healthz"
+    assert url("fd00::5") == "http://[fd00::5]:8080/healthz"
+
+
+def test_webhook_mode_on_any_free_port_cannot_be_checked() -> None:
+    health = check(settings(webhook_url=WEBHOOK_URL, webhook_port=0))
+    assert not health.healthy and "SIMBOT_WEBHOOK_PORT" in health.detail
+
+
+# -- the command -------------------------------------------------------------------------------
+
+
+async def simbot_health(tmp_path: Path, **variables: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "simbot",
+        "health",
+        cwd=tmp_path,  # no .env here
+        env=environment(**variables),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(START):
+        out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_the_command_exits_0_when_healthy(tmp_path: Path, api: FakeBotApi) -> None:
+    code, out, err = await simbot_health(
+        tmp_path, SIMBOT_TELEGRAM_TOKEN=api.token, SIMBOT_TELEGRAM_API_URL=api.base_url
+    )
+    assert (code, err) == (0, "")
+    [line] = out.splitlines()
+    assert line.startswith("healthy: long polling")
+
+
+async def test_the_command_exits_1_never_2_when_unhealthy(tmp_path: Path) -> None:
+    # Docker reads 1 as unhealthy and reserves 2: an error is "unhealthy" too.
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    code, out, err = await simbot_health(
+        tmp_path, SIMBOT_WEBHOOK_URL=WEBHOOK_URL, SIMBOT_WEBHOOK_PORT=str(port)
+    )
+    assert (code, err) == (1, "")
+    [line] = out.splitlines()
+    assert line.startswith("unhealthy: the webhook server does not answer")
+    code, out, _ = await simbot_health(tmp_path)
+    assert code == 1 and "SIMBOT_TELEGRAM_TOKEN is not set" in out

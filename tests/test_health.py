@@ -151,3 +151,5 @@ async def test_the_command_exits_1_never_2_when_unhealthy(tmp_path: Path) -> Non
     assert line.startswith("unhealthy: the webhook server does not answer")
     code, out, _ = await simbot_health(tmp_path)
     assert code == 1 and "SIMBOT_TELEGRAM_TOKEN is not set" in out
+    code, out, _ = await simbot_health(tmp_path, SIMBOT_WEBHOOK_PORT="eighty")
+    assert code == 1 and out.startswith("unhealthy: invalid setting: SIMBOT_WEBHOOK_PORT")

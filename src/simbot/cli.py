@@ -90,6 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "health":  # first: it reads the settings itself, and never exits 2
+        from simbot.health import main as health
+
+        return health()
     from simbot.settings import load_settings
 
     settings = load_settings()
@@ -103,10 +107,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _ask(settings, args.question, args.json, args.limit)
     if args.command == "eval":
         return _eval(settings, args)
-    if args.command == "health":
-        from simbot.health import main as health
-
-        return health(settings)
     from simbot.bot import run
 
     return run(settings)

@@ -22,8 +22,9 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from simbot.errors import SimbotError
 from simbot.redact import redact
-from simbot.settings import Settings
+from simbot.settings import Settings, load_settings
 
 HEALTHY = 0
 UNHEALTHY = 1
@@ -58,8 +59,19 @@ def check(settings: Settings, timeout: float = TIMEOUT) -> Health:
         return Health(False, redact(f"the check failed: {type(error).__name__}: {error}", [token]))
 
 
-def main(settings: Settings) -> int:
-    """``simbot health``: prints the outcome; returns 0 (healthy) or 1."""
+def main(settings: Settings | None = None) -> int:
+    """``simbot health``: prints the outcome; returns 0 (healthy) or 1.
+
+    Without ``settings``, reads them as every command does; settings that cannot be read are
+    unhealthy too (exit 1, not the 2 of other commands: Docker reserves 2).
+    """
+    if settings is None:
+        try:
+            settings = load_settings()
+        except SimbotError as error:
+            health = Health(False, str(error))
+            print(health.line())
+            return UNHEALTHY
     health = check(settings)
     print(health.line())
     return HEALTHY if health.healthy else UNHEALTHY

@@ -50,3 +50,21 @@ def test_asking_about_the_articles_words_needs_no_stemmer() -> None:
 def test_a_new_word_still_gets_its_stem() -> None:
     modules = _modules_after("ask", "--json", "what about zwiebelkuchenesque questions?")
     assert "nltk" in _roots(modules)
+
+
+def test_ask_skips_pydantic_settings_when_nothing_is_configured() -> None:
+    from simbot import cli
+
+    modules = _modules_after("ask", "Who is HIN's director?")
+    # (_modules_after clears SIMBOT_* variables; a .env file or a secrets folder still count.)
+    configured = (ROOT / ".env").exists() or cli.SECRETS_DIR.is_dir()
+    assert ("pydantic_settings" in _roots(modules)) == configured
+
+
+def test_the_folders_ask_assumes_are_the_settings_defaults() -> None:
+    from simbot import cli, settings
+
+    fields = settings.Settings.model_fields
+    assert fields["seeds_dir"].default == cli.DEFAULT_SEEDS_DIR
+    assert fields["index_dir"].default == cli.DEFAULT_INDEX_DIR
+    assert settings.DEFAULT_SECRETS_DIR == cli.SECRETS_DIR

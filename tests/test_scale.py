@@ -188,3 +188,21 @@ def test_known_terms_are_the_analyzers_own(monkeypatch: pytest.MonkeyPatch) -> N
     words = list(index.words) + random.Random(2).sample(sorted(index.stems), 1500)
     for word in words:
         assert index.known_term(word) == stemmed.term(word), word
+
+
+def test_holding_is_isin(built: tuple[Corpus, Index]) -> None:
+    _, index = built
+    rng = np.random.default_rng(4)
+    pids = rng.choice(len(index.paragraphs), 40, replace=False).astype(np.int64)
+    for term in rng.choice(len(index.terms), 200, replace=False).tolist():
+        run = index.postings[index.offsets[term] : index.offsets[term + 1]]
+        assert np.array_equal(index.holding(term, pids), np.isin(pids, run))
+
+
+def test_folded_words_are_the_tokens_folded(built: tuple[Corpus, Index]) -> None:
+    corpus, _ = built
+    for paragraph in list(corpus.paragraphs())[:500]:
+        expected = [t.folded for t in analysis.tokenize(paragraph.text)]
+        assert analysis.folded_words(paragraph.text) == expected
+    text = "HIN’s “63,000” ex-cops, 's Что"
+    assert analysis.folded_words(text) == [t.folded for t in analysis.tokenize(text)]

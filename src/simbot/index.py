@@ -259,6 +259,15 @@ class Index:
                 return entry.first + number - 1 if 1 <= number <= entry.paragraphs else None
         return None
 
+    def holding(self, term: int, pids: IntArray) -> npt.NDArray[np.bool_]:
+        """Which of the paragraphs ``pids`` hold ``term``: ``np.isin`` by binary search."""
+        run = self.postings[int(self.offsets[term]) : int(self.offsets[term + 1])]
+        if not len(run):
+            return np.zeros(len(pids), dtype=np.bool_)
+        at = np.minimum(np.searchsorted(run, pids), len(run) - 1)
+        held: npt.NDArray[np.bool_] = run[at] == pids
+        return held
+
     def document_terms(self, pid: int) -> set[int]:
         """The ids of the terms indexed for paragraph ``pid`` (its words and its speaker)."""
         starts = self.offsets[:-1]

@@ -4,6 +4,11 @@
 build it the same way and point it at a fake Bot API); ``running`` runs it with long polling, or
 behind a webhook server when ``Settings.webhook_url`` is set; ``run`` is the command itself,
 stopping cleanly on SIGTERM or Ctrl-C.
+
+Between updates the bot keeps nothing of its own but the per-user rate limit: a follow-up or a
+button press reads its question back from the message it belongs to, so in webhook mode any
+number of replicas can share one webhook URL behind a load balancer. A rebuilt index is picked
+up without a restart (``simbot.reload``).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import urllib.parse
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-from telegram import LinkPreviewOptions
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode, UpdateType, WebhookLimit
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
@@ -32,6 +37,7 @@ from telegram.ext import (
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -42,6 +48,7 @@ from simbot.bot_handlers import (
     BotServices,
     about,
     ask,
+    check_index,
     error_handler,
     example_button,
     group_text,
@@ -63,6 +70,7 @@ from simbot.bot_webhook import WebhookServer
 from simbot.errors import SimbotError
 from simbot.rate_limit import PerUserRateLimit
 from simbot.redact import SECRETS_FILTER, protect, redact
+from simbot.reload import IndexWatcher, load_answerer
 from simbot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -88,7 +96,10 @@ _SECRET_RE = re.compile(rf"[A-Za-z0-9_-]{{1,{int(WebhookLimit.MAX_SECRET_TOKEN_L
 
 
 def build_application(settings: Settings, answerer: Answerer) -> BotApplication:
-    """The bot's ``Application``, every handler added, exactly as ``simbot run`` runs it."""
+    """The bot's ``Application``, every handler added, exactly as ``simbot run`` runs it.
+
+    ``answerer`` is the index in ``settings.index_dir`` as loaded; a rebuilt one replaces it.
+    """
     quiet_http_logs()
     token = bot_token(settings)
     # Before the bot exists: it logs its API URLs, token and all, as it is made.
@@ -114,8 +125,9 @@ def build_application(settings: Settings, answerer: Answerer) -> BotApplication:
     if settings.webhook_url:
         builder = builder.updater(None)  # our own webhook server feeds the update queue
     application = builder.build()
+    watcher = IndexWatcher(settings.index_dir, answerer, interval=settings.index_reload_seconds)
     application.bot_data[SERVICES] = BotServices(
-        answerer,
+        watcher,
         settings,
         PerUserRateLimit(settings.rate_limit_count, settings.rate_limit_window_seconds),
     )
@@ -127,6 +139,8 @@ def add_handlers(application: BotApplication) -> None:
     """Wires every handler; the first one that matches an update handles it."""
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
+    # Group -1 runs first for every update, then the handlers below (group 0) as usual.
+    application.add_handler(TypeHandler(Update, check_index), group=-1)
     application.add_handlers(
         [
             # Only new messages are questions: edits and channel posts stop here.
@@ -185,19 +199,25 @@ async def running(
 async def _webhook(application: BotApplication, settings: Settings) -> AsyncIterator[WebhookServer]:
     assert settings.webhook_url is not None
     secret = webhook_secret(settings)
-    answerer = services_of(application).answerer
-    server = WebhookServer(
-        application,
-        secret=secret,
-        path=webhook_path(settings),
-        health_path=settings.health_path,
-        health={
+    found = services_of(application)
+
+    def health() -> dict[str, Any]:
+        # The index in use now: after a hot reload, the rebuilt one.
+        answerer = found.answerer
+        return {
             "bot": application.bot.username,
             "mode": "webhook",
             "index": index_version(answerer),
             "articles": len(answerer.documents),
             "simbot": __version__,
-        },
+        }
+
+    server = WebhookServer(
+        application,
+        secret=secret,
+        path=webhook_path(settings),
+        health_path=settings.health_path,
+        health=health,
     )
     await server.start(settings.webhook_listen, settings.webhook_port)
     try:
@@ -246,7 +266,8 @@ def run(settings: Settings) -> int:
         return EXIT_ERROR
     token = bot_token(settings)
     configure_logging(settings.log_level, secrets=[token, webhook_secret(settings)])
-    answerer = Answerer.load(settings.index_dir)
+    # Read in full: a rebuild deletes the files of the index it replaces (see simbot.reload).
+    answerer = load_answerer(settings.index_dir)
     application = build_application(settings, answerer)
     try:
         asyncio.run(serve(application, settings))

@@ -2,6 +2,9 @@
 
 Each handler is small and reads what it needs from ``context.bot_data`` (see ``BotServices``);
 ``simbot.bot`` wires them into an ``Application``. What to say lives in ``simbot.bot_replies``.
+
+The index can be swapped for a rebuilt one between updates (``check_index``, ``simbot.reload``):
+a handler takes the ``Edition`` in use once and answers the whole update from it.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from telegram import (
@@ -64,6 +67,7 @@ from simbot.redact import redact
 
 if TYPE_CHECKING:
     from simbot.answer import Answer, Answerer, Quote
+    from simbot.reload import IndexWatcher
     from simbot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -75,27 +79,70 @@ SERVICES = "simbot"
 INLINE_CACHE_SECONDS = 300
 
 
-@dataclass(frozen=True)
-class BotServices:
-    """What the handlers work with: the answer engine, the settings and the rate limit."""
+@dataclass(frozen=True, slots=True)
+class Edition:
+    """One loaded index as the handlers use it: its answerer and its articles' file names."""
 
     answerer: Answerer
-    settings: Settings
-    rate_limit: PerUserRateLimit
     #: The articles' file names, in index order (for passage links).
-    names: tuple[str, ...] = field(init=False)
+    names: tuple[str, ...]
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "names", tuple(d.name for d in self.answerer.documents))
+    @classmethod
+    def of(cls, answerer: Answerer) -> Edition:
+        """The edition of ``answerer``'s index."""
+        return cls(answerer, tuple(d.name for d in answerer.documents))
 
     def answer(self, question: str) -> Answer:
         """Every quote the engine has for ``question`` (the first few are shown, More the rest)."""
         return self.answerer.answer(question, MAX_QUOTES)
 
 
+class BotServices:
+    """What the handlers work with: the index in use, the settings and the rate limit.
+
+    Nothing here depends on earlier updates but the rate limit (per process, in memory) and
+    the index, which changes only when a rebuilt one is swapped in.
+    """
+
+    __slots__ = ("_edition", "index", "rate_limit", "settings")
+
+    def __init__(
+        self, index: IndexWatcher, settings: Settings, rate_limit: PerUserRateLimit
+    ) -> None:
+        self.index = index
+        self.settings = settings
+        self.rate_limit = rate_limit
+        self._edition = Edition.of(index.answerer)
+
+    def edition(self) -> Edition:
+        """The index in use now: take it once per update, and answer the whole update from it."""
+        answerer = self.index.answerer
+        if self._edition.answerer is not answerer:
+            self._edition = Edition.of(answerer)
+        return self._edition
+
+    @property
+    def answerer(self) -> Answerer:
+        """The answerer in use now."""
+        return self.edition().answerer
+
+
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
     """The ``BotServices`` the application was built with."""
     return cast(BotServices, context.bot_data[SERVICES])
+
+
+# -- before every update ------------------------------------------------------------------------
+
+
+async def check_index(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Swaps in a rebuilt index, if there is one, before the update is handled.
+
+    At most one look at the index's manifest every ``index_reload_seconds``; a new index is
+    loaded here, on the event loop, so no handler runs while it is half loaded. Updates already
+    under way finish with the edition they took.
+    """
+    services(context).index.check()
 
 
 # -- start-up -----------------------------------------------------------------------------------
@@ -212,36 +259,38 @@ async def _reply_with_answer(
     context: ContextTypes.DEFAULT_TYPE, message: Message, text: str
 ) -> None:
     found = services(context)
+    settings = found.settings
+    edition = found.edition()
     question = clean_question(text)
-    if len(question) > found.settings.max_question_length:
-        await message.reply_html(too_long(found.settings.max_question_length))
+    if len(question) > settings.max_question_length:
+        await message.reply_html(too_long(settings.max_question_length))
         return
     if signals_distress(question):
         # Before the answer: a person in crisis should not have to read past articles first.
-        await message.reply_html(support_html(found.settings.crisis_message))
+        await message.reply_html(support_html(settings.crisis_message))
     replied = message.reply_to_message if _replies_to_bot(message, context.bot.id) else None
     previous = question_of(replied.text) if replied is not None else None
-    question, answer = _answer_with_context(found, question, previous)
+    question, answer = _answer_with_context(edition, settings, question, previous)
     if not answer.answered:
         no_words = answer.reason in ("empty", "no-words")
         await message.reply_html(NO_WORDS if no_words else not_covered_html(question))
         return
-    shown = answer.quotes[: found.settings.answer_quotes]
-    texts = answer_html(question, shown, found.names, context.bot.username)
+    shown = answer.quotes[: settings.answer_quotes]
+    texts = answer_html(question, shown, edition.names, context.bot.username)
     keyboard = answer_keyboard(question, len(shown), len(answer.quotes))
     await _reply_all(message, texts, keyboard)
 
 
 def _answer_with_context(
-    found: BotServices, question: str, previous: str | None
+    edition: Edition, settings: Settings, question: str, previous: str | None
 ) -> tuple[str, Answer]:
     """The question as read (with what it follows up, if that finds an answer) and its answer."""
     if previous:
-        combined = follow_up(previous, question, found.settings.max_question_length)
-        answer = found.answer(combined)
+        combined = follow_up(previous, question, settings.max_question_length)
+        answer = edition.answer(combined)
         if answer.answered:
             return combined, answer
-    return question, found.answer(question)
+    return question, edition.answer(question)
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -274,7 +323,8 @@ async def more_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not await _within_rate_limit(update, context):
         return
     found = services(context)
-    answer = found.answer(question)
+    edition = found.edition()
+    answer = edition.answer(question)
     shown = parsed[1]
     rest = answer.quotes[shown : shown + found.settings.answer_quotes]
     await query.answer(None if rest else NO_MORE)
@@ -285,7 +335,7 @@ async def more_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if "not modified" not in str(error).lower():  # pressed twice: already done
             raise
     if rest:
-        texts = answer_html(question, rest, found.names, context.bot.username)
+        texts = answer_html(question, rest, edition.names, context.bot.username)
         keyboard = answer_keyboard(question, shown + len(rest), len(answer.quotes))
         await _reply_all(message, texts, keyboard)
 
@@ -325,9 +375,10 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not question:
         await query.answer([], button=button, cache_time=INLINE_CACHE_SECONDS)
         return
-    answer = found.answer(question)
+    edition = found.edition()
+    answer = edition.answer(question)
     support = found.settings.crisis_message if signals_distress(question) else None
-    results = inline_results(answer, found.names, context.bot.username, support)
+    results = inline_results(answer, edition.names, context.bot.username, support)
     if not answer.answered:
         button = InlineQueryResultsButton(
             text="Not in my sources: ask me in a private chat", start_parameter=INLINE_START
@@ -385,13 +436,13 @@ async def _within_rate_limit(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 async def _send_passage(message: Message, payload: str, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Sends the passage a deep-link payload points to; False if it points nowhere."""
-    found = services(context)
-    target = parse_passage_payload(found.names, payload)
-    quote = _passage(found.answerer, *target) if target else None
+    edition = services(context).edition()
+    target = parse_passage_payload(edition.names, payload)
+    quote = _passage(edition.answerer, *target) if target else None
     if quote is None:
         return False
-    title = next(d.title for d in found.answerer.documents if d.name == quote.source)
-    for text in passage_html(quote, title, found.names, context.bot.username):
+    title = next(d.title for d in edition.answerer.documents if d.name == quote.source)
+    for text in passage_html(quote, title, edition.names, context.bot.username):
         await message.reply_html(text)
     return True
 
@@ -436,9 +487,11 @@ def _without_mentions(text: str, username: str) -> str:
 __all__ = [
     "SERVICES",
     "BotServices",
+    "Edition",
     "about",
     "answer_question",
     "ask",
+    "check_index",
     "error_handler",
     "example_button",
     "group_text",

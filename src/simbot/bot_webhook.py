@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -23,7 +23,11 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class WebhookServer:
-    """Serves ``POST path`` (updates, checked against ``secret``) and ``GET health_path``."""
+    """Serves ``POST path`` (updates, checked against ``secret``) and ``GET health_path``.
+
+    ``health`` is what the health route reports besides its status: fixed, or made afresh for
+    each request (a function).
+    """
 
     def __init__(
         self,
@@ -32,11 +36,11 @@ class WebhookServer:
         secret: str,
         path: str,
         health_path: str,
-        health: Mapping[str, Any],
+        health: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
     ) -> None:
         self._application = application
         self._secret = secret.encode("utf-8")
-        self._health = dict(health)
+        self._health = health
         app = web.Application()
         app.router.add_post(path, self._receive)
         app.router.add_get(health_path, self._report_health)
@@ -79,5 +83,6 @@ class WebhookServer:
 
     async def _report_health(self, request: web.Request) -> web.Response:
         running = self._application.running
-        body = {**self._health, "status": "ok" if running else "stopping"}
+        health = self._health() if callable(self._health) else self._health
+        body = {**health, "status": "ok" if running else "stopping"}
         return web.json_response(body, status=200 if running else 503)

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
         default="/healthz",
         description="Path of the webhook server's health check (200 and a small JSON object).",
     )
+    index_reload_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How often, at most, the bot looks for a rebuilt index (before handling an "
+        "update) and swaps it in without a restart; 0: before every update.",
+    )
     rate_limit_count: int = Field(
         default=20, ge=0, description="Questions one user may ask per window; 0 turns it off."
     )

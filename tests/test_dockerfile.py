@@ -22,13 +22,14 @@ import sys
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from simbot.cli import build_parser
+from simbot.cli import build_parser, main
 from simbot.health import TIMEOUT
 from simbot.settings import Settings
 from support import ROOT
@@ -390,6 +391,9 @@ def test_the_entry_point_is_the_installed_simbot_command() -> None:
     assert entrypoint and command, "ENTRYPOINT and CMD in exec form (so signals reach simbot)"
     assert entrypoint == ["simbot"]
     assert pyproject()["project"]["scripts"]["simbot"] == "simbot.cli:main"
+    # ... and installed as such: pip puts it on the image's PATH (/opt/simbot/bin).
+    [script] = entry_points(group="console_scripts", name="simbot")
+    assert script.value == "simbot.cli:main" and script.load() is main
     assert command[0] == "run" and command[0] in subcommands()
 
 

@@ -244,7 +244,8 @@ class Answerer:
             merged = False
             for span in spans:
                 same_doc = self._doc(span[0]) == self._doc(first)
-                if same_doc and first <= span[1] + 1 and span[0] <= last + 1:
+                # Overlapping windows become one quote; mere neighbours stay apart.
+                if same_doc and first <= span[1] and span[0] <= last:
                     lo, hi = min(span[0], first), max(span[1], last)
                     if hi - lo < MAX_WINDOW:
                         span[0], span[1] = lo, hi

@@ -22,7 +22,8 @@ _OPENING_QUOTES = ("\u201c", '"', "\u2018", "'")
 _DEFINITE_OPENING_RE = re.compile(r"(?:(?:And|But|So)\s+)?The ([a-z]{3,})\b")
 # "He said", "And it warns", "Its campaigning", "As a result, she was": a subject that refers back.
 _LEANING_OPENING_RE = re.compile(
-    r"(?:(?:And|But|So|Yet|Then|Instead)\s+)?(?:He|She|It|They|His|Her|Its|Their|This|These)\b"
+    r"(?:He|She|It|They|His|Her|Its|Their|This|These)\b"
+    r"|(?:And|But|So|Yet|Then|Instead)\s+(?:he|she|it|they|his|her|its|their|this|these)\b"
     r"|[^.:;\u201c\"]{1,60}?,\s*(?:he|she|it|they)\b"
 )
 _SPEECH_VERBS = frozenset(

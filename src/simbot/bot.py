@@ -202,7 +202,9 @@ async def _webhook(application: BotApplication, settings: Settings) -> AsyncIter
     found = services_of(application)
 
     def health() -> dict[str, Any]:
-        # The index in use now: after a hot reload, the rebuilt one.
+        # The index in use now. Load balancers ask often: a rebuilt index is picked up here
+        # too (as before an update, at most one look every index_reload_seconds).
+        found.index.check()
         answerer = found.answerer
         return {
             "bot": application.bot.username,

@@ -31,9 +31,7 @@ import mmap
 import os
 import re
 import tempfile
-from array import array
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -334,15 +332,15 @@ def build(
     total = sum(len(d.paragraphs) for d in corpus.documents)
     rows: list[tuple[int, int, int, int, int, int]] = []
     spans: list[tuple[int, int]] = []
-    lengths: list[int] = []
     entries: list[dict[str, Any]] = []
     blobs: list[bytes] = []
     seen_text: dict[str, int] = {}
-    # Terms get provisional ids as they come; sorted ids replace them once all are known.
-    provisional: dict[str, int] = {}
-    occurrences = array("q")  # the provisional term id of every term of every paragraph
-    word_df: Counter[str] = Counter()
-    word_term: dict[str, str] = {}
+    # (folded word, term) of every word of every paragraph, and the terms naming speakers, in
+    # paragraph order; each paragraph's share of them is counted alongside.
+    pairs: list[tuple[str, str]] = []
+    pair_counts: list[int] = []
+    speakers: list[str] = []
+    speaker_counts: list[int] = []
     offset = 0
     for d, document in enumerate(corpus.documents):
         paragraph_texts = [p.text for p in document.paragraphs]
@@ -357,35 +355,47 @@ def build(
             same_as = seen_text.setdefault(" ".join(paragraph.text.split()), pid)
             show_from = first + window_start(paragraph_texts, i)
             rows.append((d, paragraph.number, paragraph.start, paragraph.end, same_as, show_from))
-            pairs = analyzer.word_terms(paragraph.text)
-            word_term.update(pairs)
-            word_df.update({word for word, _ in pairs})
-            terms = [term for _, term in pairs] + speaker_terms(paragraph_texts, i, analyzer)
-            occurrences.extend([provisional.setdefault(t, len(provisional)) for t in terms])
-            lengths.append(len(terms))
+            found = analyzer.word_terms(paragraph.text)
+            pairs += found
+            pair_counts.append(len(found))
+            speaking = speaker_terms(paragraph_texts, i, analyzer)
+            speakers += speaking
+            speaker_counts.append(len(speaking))
         if progress:
             progress("indexing", len(rows), total)
 
     n = len(rows)
-    vocabulary = sorted(provisional)
-    sorted_id = np.empty(len(vocabulary), dtype=np.int64)
-    sorted_id[[provisional[t] for t in vocabulary]] = np.arange(len(vocabulary))
-    doc_len = np.array(lengths, dtype=np.int64)
-    avgdl = float(doc_len.sum()) / n
-    # One key per (term, paragraph) occurrence: sorting groups the postings by term, paragraphs
+    # Everything per word from here on is numpy: ids for terms and words, then one key per
+    # (id, paragraph) occurrence. Sorting the keys groups the postings by term, paragraphs
     # ascending, and counting equal keys gives the term frequencies.
-    keys = sorted_id[np.frombuffer(occurrences, dtype=np.int64)] * n
-    keys += np.repeat(np.arange(n, dtype=np.int64), doc_len)
-    del occurrences
-    keys, freqs = np.unique(keys, return_counts=True)
+    distinct = {pair: i for i, pair in enumerate(dict.fromkeys(pairs))}
+    pair_ids = _ids(map(distinct.__getitem__, pairs), len(pairs))
+    del pairs
+    word_terms = dict(distinct.keys())  # folded word -> term
+    words = sorted(word_terms)
+    vocabulary = sorted({*word_terms.values(), *speakers})
+    term_id = dict(zip(vocabulary, range(len(vocabulary)), strict=True))
+    word_id = dict(zip(words, range(len(words)), strict=True))
+    every = np.arange(n, dtype=np.int64)
+    pair_pids = np.repeat(every, pair_counts)
+    doc_len = np.array(pair_counts, dtype=np.int64) + np.array(speaker_counts, dtype=np.int64)
+    avgdl = float(doc_len.sum()) / n
+    pair_term = _ids((term_id[t] for _, t in distinct), len(distinct))
+    speaker_keys = _ids(map(term_id.__getitem__, speakers), len(speakers)) * n
+    keys = np.concatenate([pair_term[pair_ids] * n + pair_pids,
+                           speaker_keys + np.repeat(every, speaker_counts)])  # fmt: skip
+    keys, freqs = _counted(keys)
     postings = (keys % n).astype(np.int32)
     df = np.bincount(keys // n, minlength=len(vocabulary)).astype(np.int64)
-    del keys
     offsets = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
     weights = term_weights(freqs.astype(np.int64), doc_len[postings], avgdl)
-    term_id = dict(zip(vocabulary, range(len(vocabulary)), strict=True))
-    words = sorted(word_df)
-    word_rows = np.array([(term_id[word_term[w]], word_df[w]) for w in words], dtype=np.int64)
+    # How many paragraphs hold each word.
+    pair_word = _ids((word_id[w] for w, _ in distinct), len(distinct))
+    word_keys = pair_word[pair_ids] * n + pair_pids
+    word_df = np.bincount(_counted(word_keys)[0] // n, minlength=len(words))
+    del keys, word_keys, pair_ids
+    word_term_ids = _ids(map(term_id.__getitem__, map(word_terms.__getitem__, words)), len(words))
+    word_rows = np.stack([word_term_ids, word_df.astype(np.int64)], axis=1)
 
     if progress:
         progress("learning acronyms", n, total)
@@ -432,6 +442,20 @@ def build(
     return out, report
 
 
+def _ids(ids: Iterator[int], count: int) -> IntArray:
+    return np.fromiter(ids, dtype=np.int64, count=count)
+
+
+def _counted(keys: IntArray) -> tuple[IntArray, IntArray]:
+    """The distinct ``keys``, ascending, and how many times each occurs.
+
+    By sorting: numpy 2's ``np.unique``, which hashes, takes seconds here.
+    """
+    keys = np.sort(keys)
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]])) if len(keys) else keys
+    return keys[starts], np.diff(np.append(starts, len(keys)))
+
+
 def _entry(document: Document, first: int, offset: int, size: int) -> dict[str, Any]:
     return {
         "name": document.name,
@@ -476,6 +500,8 @@ def _definitions(
         if "(" not in text:
             continue
         for inside in sorted(set(_PARENTHESISED_RE.findall(text))):
+            if " " in inside:
+                continue  # not one word
             tokens = tokenize(inside)
             if len(tokens) != 1 or tokens[0].surface != inside:
                 continue
@@ -499,7 +525,8 @@ def _listed_words() -> tuple[str, ...]:
         for line in word_list(name):
             for entry in re.split(r"[\s|]+", line):
                 words.add(entry)
-                words.update(t.folded for t in tokenize(entry))
+                if not (entry.isascii() and entry.isalpha() and entry.islower()):
+                    words.update(t.folded for t in tokenize(entry))  # "ex-wife", "A&E"
     for line in word_list("abbreviations"):
         words.add(fold("".join(c for c in line.partition("\t")[0] if c.isalnum())))
     words.discard("")

@@ -65,6 +65,8 @@ class Row:
     first_answer_ms: float
     simbot_p50_ms: float
     simbot_p99_ms: float
+    search_p50_ms: float
+    search_p99_ms: float
     bm25_p50_ms: float
     bm25_p99_ms: float
 
@@ -132,6 +134,7 @@ def _measure(size: int, questions: list[str], data: Path) -> Row:
     from simbot.answer import Answerer
     from simbot.context import speaker_terms
     from simbot.corpus import load_corpus
+    from simbot.query import parse
     from simbot.retrieve import Retriever
 
     seeds = make_corpus(data / f"corpus-{size}", size)
@@ -152,6 +155,14 @@ def _measure(size: int, questions: list[str], data: Path) -> Row:
         started = time.perf_counter()
         answerer.answer(question)
         simbot_ms.append((time.perf_counter() - started) * 1000)
+    # The retrieval core alone: BM25 top 40 for the question's weighted terms.
+    retriever = Retriever(answerer.index)
+    search_ms = []
+    for question in questions:
+        query = parse(question, answerer.index, answerer.analyzer).weighted_terms()
+        started = time.perf_counter()
+        retriever.search(query, 40)
+        search_ms.append((time.perf_counter() - started) * 1000)
 
     # rank-bm25 over the paragraphs as the index holds them (their terms and speakers' terms),
     # with simbot's idf: get_scores is then the very definition of simbot's scores.
@@ -168,7 +179,6 @@ def _measure(size: int, questions: list[str], data: Path) -> Row:
     index = answerer.index
     bm25.idf = {term: float(index.idf[i]) for i, term in enumerate(index.terms)}
     tokenized = [analyzer.terms(q) for q in questions]
-    retriever = Retriever(index)
     for terms in tokenized[:20]:
         query = [(index.term_ids[t], 1.0) for t in terms if t in index.term_ids]
         known = [t for t in terms if t in index.term_ids]
@@ -191,6 +201,8 @@ def _measure(size: int, questions: list[str], data: Path) -> Row:
         first_answer_ms=loaded["first_answer_ms"],
         simbot_p50_ms=_percentile(simbot_ms, 50),
         simbot_p99_ms=_percentile(simbot_ms, 99),
+        search_p50_ms=_percentile(search_ms, 50),
+        search_p99_ms=_percentile(search_ms, 99),
         bm25_p50_ms=_percentile(bm25_ms, 50),
         bm25_p99_ms=_percentile(bm25_ms, 99),
     )
@@ -212,23 +224,28 @@ def _ask_wall(runs: int = 5) -> float:
 def _table(rows: list[Row]) -> str:
     lines = [
         "| Paragraphs | Build | Build peak | Load | RSS after load | simbot p50 | simbot p99 "
-        "| rank-bm25 p50 | rank-bm25 p99 | p99 ratio |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| rank-bm25 p50 | rank-bm25 p99 | p99 ratio | BM25 top-40 p50 / p99 |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r.paragraphs:,} | {r.build_s:.1f} s | {r.build_peak_mb:.0f} MB "
             f"| {r.load_s * 1000:.0f} ms | {r.load_rss_mb:.0f} MB "
             f"| {r.simbot_p50_ms:.2f} ms | {r.simbot_p99_ms:.2f} ms "
-            f"| {r.bm25_p50_ms:.1f} ms | {r.bm25_p99_ms:.1f} ms | {r.ratio_p99:.0f}× |"
+            f"| {r.bm25_p50_ms:.1f} ms | {r.bm25_p99_ms:.1f} ms | {_times(r.ratio_p99)} "
+            f"| {r.search_p50_ms:.2f} / {r.search_p99_ms:.2f} ms |"
         )
     return "\n".join(lines)
+
+
+def _times(ratio: float) -> str:
+    return f"{ratio:.1f}×" if ratio < 10 else f"{ratio:.0f}×"
 
 
 def _checks(largest: Row, ask_s: float) -> list[tuple[str, bool]]:
     n = f"{largest.paragraphs:,} paragraphs"
     return [
-        (f"p99 ratio at {n}: {largest.ratio_p99:.0f}× (≥ {MIN_P99_RATIO:.0f}×)",
+        (f"p99 ratio at {n}: {_times(largest.ratio_p99)} (≥ {MIN_P99_RATIO:.0f}×)",
          largest.ratio_p99 >= MIN_P99_RATIO),
         (f"simbot p99 at {n}: {largest.simbot_p99_ms:.2f} ms (aim ≤ {AIM_P99_MS:.0f} ms)",
          largest.simbot_p99_ms <= AIM_P99_MS),
@@ -256,6 +273,7 @@ def _plot(rows: list[Row], path: Path) -> None:
         ("rank-bm25 get_scores p50", [r.bm25_p50_ms for r in rows], "tab:red", "--"),
         ("simbot whole answer p99", [r.simbot_p99_ms for r in rows], "tab:blue", "-"),
         ("simbot whole answer p50", [r.simbot_p50_ms for r in rows], "tab:blue", "--"),
+        ("simbot BM25 top-40 p99", [r.search_p99_ms for r in rows], "tab:green", ":"),
     ]
     for label, values, colour, style in series:
         axes.plot(sizes, values, style, color=colour, marker="o", label=label)

@@ -210,3 +210,29 @@ def test_a_damaged_index_is_refused_logged_once_and_the_old_one_answers(
         assert watcher.check()
     assert sources(watcher.answerer, NEW_QUESTION)[0] == NEW_NAME
     assert ["loaded the rebuilt index" in r.getMessage() for r in caplog.records] == [True]
+
+
+def test_an_old_index_read_from_mapped_files_answers_after_they_are_deleted(
+    seeds: Path, index_dir: Path
+) -> None:
+    # Big enough that its texts and postings are memory-mapped rather than read (64 KiB on).
+    lines = [f"The volunteer rota number {n} covers ward {n} of the hospital." for n in range(4000)]
+    big = seeds / "006_rotas.txt"
+    big.write_text("Volunteer rotas\n" + "\n".join(lines) + "\n", "utf-8")
+    build_and_save(seeds, index_dir)
+    mapped = [p for p in index_dir.iterdir() if p.name.startswith(("texts-", "postings-"))]
+    assert len(mapped) == 2 and all(p.stat().st_size >= 1 << 16 for p in mapped)
+    watcher = IndexWatcher(index_dir, interval=0)
+    old = watcher.answerer
+    question = "Which ward does volunteer rota number 3210 cover?"
+
+    add_article(seeds)
+    build_and_save(seeds, index_dir)
+    assert not any(p.exists() for p in mapped), "the rebuild deleted the mapped files"
+    assert watcher.check()
+    for answerer in (old, watcher.answerer):
+        quote = answerer.answer(question).quotes[0]
+        assert quote.source == big.name
+        assert quote.text == big.read_text("utf-8")[quote.start : quote.end]
+        assert "number 3210 covers ward 3210" in quote.text
+    assert_answers_old_questions(old)

@@ -9,7 +9,7 @@ takes ``watcher.answerer`` once keeps a consistent index for as long as it holds
 
 A new index that does not load (``IndexProblem``: a damaged manifest, a missing or truncated data
 file) is refused with one log line and the old one stays in use; it is tried again only once the
-manifest changes again.
+manifest file changes again (a new build, or a ``touch``).
 
 The old index must keep answering after the rebuild has deleted its files. Its arrays and texts
 are read or memory-mapped when it loads (a mapping outlives the file's name on POSIX systems);

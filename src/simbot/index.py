@@ -30,7 +30,6 @@ import json
 import mmap
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -365,37 +364,8 @@ def build(
             progress("indexing", len(rows), total)
 
     n = len(rows)
-    # Everything per word from here on is numpy: ids for terms and words, then one key per
-    # (id, paragraph) occurrence. Sorting the keys groups the postings by term, paragraphs
-    # ascending, and counting equal keys gives the term frequencies.
-    distinct = {pair: i for i, pair in enumerate(dict.fromkeys(pairs))}
-    pair_ids = _ids(map(distinct.__getitem__, pairs), len(pairs))
-    del pairs
-    word_terms = dict(distinct.keys())  # folded word -> term
-    words = sorted(word_terms)
-    vocabulary = sorted({*word_terms.values(), *speakers})
-    term_id = dict(zip(vocabulary, range(len(vocabulary)), strict=True))
-    word_id = dict(zip(words, range(len(words)), strict=True))
-    every = np.arange(n, dtype=np.int64)
-    pair_pids = np.repeat(every, pair_counts)
-    doc_len = np.array(pair_counts, dtype=np.int64) + np.array(speaker_counts, dtype=np.int64)
-    avgdl = float(doc_len.sum()) / n
-    pair_term = _ids((term_id[t] for _, t in distinct), len(distinct))
-    speaker_keys = _ids(map(term_id.__getitem__, speakers), len(speakers)) * n
-    keys = np.concatenate([pair_term[pair_ids] * n + pair_pids,
-                           speaker_keys + np.repeat(every, speaker_counts)])  # fmt: skip
-    keys, freqs = _counted(keys)
-    postings = (keys % n).astype(np.int32)
-    df = np.bincount(keys // n, minlength=len(vocabulary)).astype(np.int64)
-    offsets = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
-    weights = term_weights(freqs.astype(np.int64), doc_len[postings], avgdl)
-    # How many paragraphs hold each word.
-    pair_word = _ids((word_id[w] for w, _ in distinct), len(distinct))
-    word_keys = pair_word[pair_ids] * n + pair_pids
-    word_df = np.bincount(_counted(word_keys)[0] // n, minlength=len(words))
-    del keys, word_keys, pair_ids
-    word_term_ids = _ids(map(term_id.__getitem__, map(word_terms.__getitem__, words)), len(words))
-    word_rows = np.stack([word_term_ids, word_df.astype(np.int64)], axis=1)
+    counted = _count(pairs, pair_counts, speakers, speaker_counts)
+    del pairs, speakers
 
     if progress:
         progress("learning acronyms", n, total)
@@ -410,14 +380,14 @@ def build(
         # Column by column: finding every paragraph of a duplicate group reads one column.
         "paragraphs": _npy(np.asfortranarray(np.array(rows, dtype=np.int64).reshape(-1, 6))),
         "spans": _npy(np.array(spans, dtype=np.int64).reshape(-1, 2)),
-        "idf": _npy(lucene_idf(n, df)),
-        "offsets": _npy(offsets),
-        "postings": _npy(postings),
-        "weights": _npy(weights),
-        "doc_len": _npy(doc_len),
-        "terms": _lines_bytes(vocabulary),
-        "words": _lines_bytes(words),
-        "word_rows": _npy(word_rows.reshape(-1, 2)),
+        "idf": _npy(lucene_idf(n, counted.df)),
+        "offsets": _npy(counted.offsets),
+        "postings": _npy(counted.postings),
+        "weights": _npy(counted.weights),
+        "doc_len": _npy(counted.doc_len),
+        "terms": _lines_bytes(counted.vocabulary),
+        "words": _lines_bytes(counted.words),
+        "word_rows": _npy(counted.word_rows),
         "stems": _lines_bytes(f"{word}\t{term}" for word, term in stems),
         "definitions": _json_bytes(definitions),
         "texts": b"".join(blobs),
@@ -428,9 +398,9 @@ def build(
         "simbot": __version__,
         "analyzer": analyzer.settings,
         "bm25": {"k1": K1, "b": B, "idf": "lucene"},
-        "avgdl": avgdl,
+        "avgdl": counted.avgdl,
         "paragraphs": n,
-        "terms": len(vocabulary),
+        "terms": len(counted.vocabulary),
         "documents": entries,
         "aliases": aliases,
         "files": files,
@@ -438,8 +408,68 @@ def build(
     out = {files[name]: blob for name, blob in data.items()}
     out[MANIFEST] = json.dumps(manifest, indent=1, ensure_ascii=False, sort_keys=True).encode()
     duplicates = sum(1 for pid, row in enumerate(rows) if row[SAME_AS] != pid)
-    report = BuildReport(len(entries), n, len(vocabulary), duplicates, aliases, corpus.skipped)
+    report = BuildReport(
+        len(entries), n, len(counted.vocabulary), duplicates, aliases, corpus.skipped
+    )
     return out, report
+
+
+@dataclass(frozen=True, slots=True)
+class _Counted:
+    """The postings and word counts of a corpus, as the index stores them."""
+
+    vocabulary: list[str]
+    df: IntArray
+    offsets: IntArray
+    postings: npt.NDArray[np.int32]
+    weights: FloatArray
+    doc_len: IntArray
+    avgdl: float
+    words: list[str]
+    word_rows: IntArray  # per word: its term id, how many paragraphs hold it
+
+
+def _count(
+    pairs: list[tuple[str, str]],
+    pair_counts: list[int],
+    speakers: list[str],
+    speaker_counts: list[int],
+) -> _Counted:
+    """Postings and word counts from every paragraph's (word, term) pairs and speaker terms.
+
+    Python looks each distinct word up once; the rest is numpy: one key per (id, paragraph)
+    occurrence, sorted, so that the postings come grouped by term with paragraphs ascending,
+    and counting equal keys gives the term frequencies.
+    """
+    n = len(pair_counts)
+    distinct = {pair: i for i, pair in enumerate(dict.fromkeys(pairs))}
+    pair_ids = _ids(map(distinct.__getitem__, pairs), len(pairs))
+    word_terms = dict(distinct.keys())  # folded word -> term
+    words = sorted(word_terms)
+    vocabulary = sorted({*word_terms.values(), *speakers})
+    term_id = dict(zip(vocabulary, range(len(vocabulary)), strict=True))
+    word_id = dict(zip(words, range(len(words)), strict=True))
+    every = np.arange(n, dtype=np.int64)
+    pair_pids = np.repeat(every, pair_counts)
+    doc_len = np.array(pair_counts, dtype=np.int64) + np.array(speaker_counts, dtype=np.int64)
+    avgdl = float(doc_len.sum()) / n
+
+    pair_term = _ids((term_id[t] for _, t in distinct), len(distinct))
+    speaker_keys = _ids(map(term_id.__getitem__, speakers), len(speakers)) * n
+    keys = np.concatenate([pair_term[pair_ids] * n + pair_pids,
+                           speaker_keys + np.repeat(every, speaker_counts)])  # fmt: skip
+    keys, freqs = _counted(keys)
+    postings = (keys % n).astype(np.int32)
+    df = np.bincount(keys // n, minlength=len(vocabulary)).astype(np.int64)
+    offsets = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+    weights = term_weights(freqs.astype(np.int64), doc_len[postings], avgdl)
+
+    pair_word = _ids((word_id[w] for w, _ in distinct), len(distinct))
+    held = _counted(pair_word[pair_ids] * n + pair_pids)[0]  # (word, paragraph), once each
+    word_df = np.bincount(held // n, minlength=len(words))
+    word_term_ids = _ids(map(term_id.__getitem__, map(word_terms.__getitem__, words)), len(words))
+    word_rows = np.stack([word_term_ids, word_df.astype(np.int64)], axis=1).reshape(-1, 2)
+    return _Counted(vocabulary, df, offsets, postings, weights, doc_len, avgdl, words, word_rows)
 
 
 def _ids(ids: Iterator[int], count: int) -> IntArray:
@@ -581,6 +611,8 @@ def _is_index_file(name: str) -> bool:
 def _write_atomic(path: Path, blob: bytes) -> None:
     if path.is_file() and path.name != MANIFEST and path.read_bytes() == blob:
         return
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         # mkstemp makes the file private; an index is read by other users (a container's).

@@ -30,7 +30,7 @@ import json
 import mmap
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -108,6 +108,39 @@ class BuildReport:
     duplicates: int
     aliases: dict[str, list[str]]
     skipped: tuple[str, ...]
+
+
+class WordTable(Mapping[str, tuple[int, int]]):
+    """Folded word -> (its term id, how many paragraphs hold it), as ``Index.words`` gives it.
+
+    A dict of row numbers over two lists: quick to make for a large vocabulary (a dict of
+    tuples costs several times as long), and as quick to ask.
+    """
+
+    __slots__ = ("_counts", "_rows", "_term_ids")
+
+    def __init__(self, words: list[str], term_ids: list[int], counts: list[int]) -> None:
+        self._rows = dict(zip(words, range(len(words)), strict=True))
+        self._term_ids = term_ids
+        self._counts = counts
+
+    def __getitem__(self, word: str) -> tuple[int, int]:
+        row = self._rows[word]
+        return self._term_ids[row], self._counts[row]
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def term_id(self, word: str) -> int | None:
+        """The term id of ``word``, or ``None`` if the articles do not hold it."""
+        row = self._rows.get(word)
+        return None if row is None else self._term_ids[row]
 
 
 class Index:
@@ -192,16 +225,16 @@ class Index:
             return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
 
     @cached_property
-    def words(self) -> dict[str, tuple[int, int]]:
+    def words(self) -> WordTable:
         """Every folded word of the articles -> (its term id, how many paragraphs hold it)."""
         try:
             words = self._lines("words")
-            rows = self._array("word_rows").tolist()
+            rows = self._array("word_rows")
         except (KeyError, OSError, UnicodeDecodeError, ValueError) as exc:
             raise _corrupt(self.directory, exc) from exc
-        if len(rows) != len(words):
+        if rows.shape != (len(words), 2):
             raise _corrupt(self.directory, ValueError("its words do not fit their rows"))
-        return dict(zip(words, map(tuple, rows), strict=True))
+        return WordTable(words, rows[:, 0].tolist(), rows[:, 1].tolist())
 
     @cached_property
     def stems(self) -> dict[str, str]:
@@ -215,8 +248,8 @@ class Index:
 
     def known_term(self, word: str) -> str | None:
         """The term the analyzer gives ``word``, if the index knows it (``None`` otherwise)."""
-        found = self.words.get(word)
-        return self.terms[found[0]] if found is not None else self.stems.get(word)
+        term_id = self.words.term_id(word)
+        return self.terms[term_id] if term_id is not None else self.stems.get(word)
 
     @cached_property
     def definitions(self) -> dict[str, list[int]]:

@@ -65,6 +65,5 @@ def test_the_folders_ask_assumes_are_the_settings_defaults() -> None:
     from simbot import cli, settings
 
     fields = settings.Settings.model_fields
-    assert fields["seeds_dir"].default == cli.DEFAULT_SEEDS_DIR
     assert fields["index_dir"].default == cli.DEFAULT_INDEX_DIR
     assert settings.DEFAULT_SECRETS_DIR == cli.SECRETS_DIR

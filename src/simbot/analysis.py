@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -137,32 +136,13 @@ class KnownTerms(Protocol):
         """The term ``Analyzer.term(word)`` gives, or ``None`` if this source does not know."""
 
 
-_KNOWN: list[weakref.ref[KnownTerms]] = []
-
-
-def use_known_terms(source: KnownTerms) -> None:
-    """Let every analyzer take its terms from ``source`` instead of stemming words again.
-
-    A loaded index knows the term of every word of its articles (and of the shipped word lists),
-    so a question about them is answered without importing nltk. ``source`` is held weakly: it
-    is consulted for as long as it is in use elsewhere.
-    """
-    _KNOWN[:] = [ref for ref in _KNOWN if ref() is not None and ref() is not source]
-    _KNOWN.append(weakref.ref(source))
-
-
-def _known_term(word: str) -> str | None:
-    for ref in reversed(_KNOWN):
-        source = ref()
-        if source is not None and (term := source.known_term(word)) is not None:
-            return term
-    return None
-
-
 class Analyzer:
     """Turns text into index terms; the same rules for the articles and for questions."""
 
-    def __init__(self) -> None:
+    def __init__(self, known: KnownTerms | None = None) -> None:
+        # A loaded index knows the term of every word of its articles and word lists, so a
+        # question about them is analysed without importing nltk.
+        self.known = known
         self.stopwords = word_list("stopwords")
         self.question_words = word_list("question_words")
         self.lemmas = word_pairs("lemmas")
@@ -191,7 +171,7 @@ class Analyzer:
         if folded in self.stopwords or (len(folded) == 1 and not folded.isdigit()):
             term = None
         else:
-            term = _known_term(folded)
+            term = self.known.known_term(folded) if self.known is not None else None
             if term is None:
                 word = folded.replace("'", "")
                 word = self.lemmas.get(word, word)

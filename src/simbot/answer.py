@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from simbot.analysis import Analyzer, tokenize
+from simbot.analysis import Analyzer, folded_words, tokenize
 from simbot.context import MAX_WINDOW
 from simbot.index import DOC, END, NUMBER, SAME_AS, SHOW_FROM, START, DocumentEntry, Index
-from simbot.query import Kind, Query, parse
+from simbot.query import AliasTable, Kind, Query, parse
 from simbot.retrieve import Retriever
 
 #: The answer contract: at most five passages, each of at most three paragraphs.
@@ -125,7 +125,8 @@ class Answerer:
 
     def __init__(self, index: Index, analyzer: Analyzer | None = None) -> None:
         self.index = index
-        self.analyzer = analyzer or Analyzer()
+        self.analyzer = analyzer or Analyzer(known=index if index.analyzed_alike else None)
+        self.aliases = AliasTable(index, self.analyzer)
         self.retriever = Retriever(index)
 
     @classmethod
@@ -143,7 +144,7 @@ class Answerer:
     def answer(self, question: str, limit: int = DEFAULT_QUOTES) -> Answer:
         """The best quotes for ``question`` (at most ``limit``), or a reason why there are none."""
         limit = max(1, min(limit, MAX_QUOTES))
-        query = parse(question, self.index, self.analyzer)
+        query = parse(question, self.index, self.analyzer, self.aliases)
         if not query.concepts:
             return Answer(question, (), "empty" if not question.strip() else "no-words")
         candidates = self._candidates(query)
@@ -165,8 +166,7 @@ class Answerer:
             for group, credit in concept.groups:
                 present = np.zeros(len(hits))
                 for term in group:
-                    start, end = int(self.index.offsets[term]), int(self.index.offsets[term + 1])
-                    present += np.isin(pids, self.index.postings[start:end])
+                    present += self.index.holding(term, pids)
                 share = np.maximum(share, present / len(group) * credit)
             covered += share * concept.idf
         top = hits[0].score
@@ -189,7 +189,7 @@ class Answerer:
         """The share of the question's word pairs that stand together in the paragraph."""
         if not bigrams:
             return 0.0
-        words = [t.folded for t in tokenize(self.index.paragraph_text(pid))]
+        words = folded_words(self.index.paragraph_text(pid))
         return len(bigrams & set(pairwise(words))) / len(bigrams)
 
     def _kind_match(self, query: Query, pid: int, pattern: re.Pattern[str] | None) -> bool:

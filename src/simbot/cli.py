@@ -12,9 +12,8 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, cast
+from typing import TYPE_CHECKING, TextIO
 
 from simbot.errors import SimbotError
 
@@ -99,8 +98,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "ask" and not _configured():
         # Every setting has its default, and answering reads only the index folder: skip
         # pydantic-settings, a sixth of a second of `simbot ask`.
-        folders = _DefaultFolders(args.seeds or DEFAULT_SEEDS_DIR, args.index or DEFAULT_INDEX_DIR)
-        return _ask(cast("Settings", folders), args.question, args.json, args.limit)
+        return _ask(args.index or DEFAULT_INDEX_DIR, args.question, args.json, args.limit)
     from simbot.settings import load_settings
 
     settings = load_settings()
@@ -111,7 +109,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "index":
         return _index_build(settings) if args.action == "build" else _index_check(settings)
     if args.command == "ask":
-        return _ask(settings, args.question, args.json, args.limit)
+        return _ask(settings.index_dir, args.question, args.json, args.limit)
     if args.command == "eval":
         return _eval(settings, args)
     from simbot.bot import run
@@ -119,17 +117,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     return run(settings)
 
 
-#: The defaults of ``Settings.seeds_dir``, ``Settings.index_dir`` and the secrets folder
-#: (a test holds them equal), for commands that need no more than the folders.
-DEFAULT_SEEDS_DIR = Path("seeds")
+#: The defaults of ``Settings.index_dir`` and the secrets folder (a test holds them equal),
+#: for `simbot ask`, which needs no more than the index folder.
 DEFAULT_INDEX_DIR = Path("index")
 SECRETS_DIR = Path("/run/secrets")
-
-
-@dataclass(frozen=True, slots=True)
-class _DefaultFolders:
-    seeds_dir: Path
-    index_dir: Path
 
 
 def _configured() -> bool:
@@ -210,10 +201,10 @@ def _index_check(settings: Settings) -> int:
     return 0
 
 
-def _ask(settings: Settings, words: list[str], as_json: bool, limit: int) -> int:
+def _ask(index_dir: Path, words: list[str], as_json: bool, limit: int) -> int:
     from simbot.answer import Answerer
 
-    answerer = Answerer.load(settings.index_dir)
+    answerer = Answerer.load(index_dir)
     if words == ["-"]:
         for line in sys.stdin:
             _print_answer(answerer, line.rstrip("\n"), as_json, limit, sys.stdout)

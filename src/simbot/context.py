@@ -49,9 +49,20 @@ def named_before(texts: Sequence[str], i: int) -> str:
     match = _DEFINITE_OPENING_RE.match(texts[i])
     if not match or i == 0:
         return ""
-    noun = re.escape(match.group(1))
-    name = re.search(rf"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*\s+(?i:{noun})\b", texts[i - 1])
-    return name.group() if name else ""
+    before = texts[i - 1]
+    tokens = tokenize(before)
+
+    def capitalised_next_to(k: int) -> bool:
+        left, right = tokens[k - 1], tokens[k]
+        return left.surface[:1].isupper() and not before[left.end : right.start].strip()
+
+    for k in range(1, len(tokens)):
+        if tokens[k].folded == match.group(1) and capitalised_next_to(k):
+            first = k - 1
+            while first > 0 and capitalised_next_to(first):
+                first -= 1
+            return before[tokens[first].start : tokens[k].end]
+    return ""
 
 
 def window_start(texts: Sequence[str], i: int) -> int:

@@ -40,7 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from simbot import __version__
-from simbot.analysis import Analyzer, fold, learn_aliases, tokenize, use_known_terms, word_list
+from simbot.analysis import Analyzer, fold, learn_aliases, tokenize, word_list
 from simbot.errors import IndexProblem
 
 if TYPE_CHECKING:
@@ -178,8 +178,6 @@ class Index:
             and sum(d.size for d in self.documents) == len(self._texts)
         ):
             raise _corrupt(directory, ValueError("its arrays do not fit together"))
-        if manifest.get("analyzer") == Analyzer().settings:
-            use_known_terms(self)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -245,6 +243,11 @@ class Index:
             return dict(zip(cells[::2], cells[1::2], strict=True)) if cells != [""] else {}
         except (KeyError, OSError, UnicodeDecodeError, ValueError) as exc:
             raise _corrupt(self.directory, exc) from exc
+
+    @property
+    def analyzed_alike(self) -> bool:
+        """Whether this index was built by an analyzer like today's (its terms can be reused)."""
+        return bool(self.manifest.get("analyzer") == Analyzer().settings)
 
     def known_term(self, word: str) -> str | None:
         """The term the analyzer gives ``word``, if the index knows it (``None`` otherwise)."""

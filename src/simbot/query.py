@@ -154,10 +154,9 @@ def question_kind(folded_question: str, has_acronym: bool) -> Kind:
     return Kind.ANY
 
 
-def parse(question: str, index: Index, analyzer: Analyzer) -> Query:
+def parse(question: str, index: Index, analyzer: Analyzer, aliases: AliasTable) -> Query:
     """The concepts and kind of ``question``, matched against ``index``'s vocabulary."""
     text = " ".join(question.split())[:MAX_QUESTION_CHARS]
-    aliases = _aliases(index)
     n = len(index.paragraphs)
     unknown_idf = math.log1p((n + 0.5) / 0.5)
     concepts: list[Concept] = []
@@ -172,7 +171,7 @@ def parse(question: str, index: Index, analyzer: Analyzer) -> Query:
             fixed = correct(token.folded, index.words)
             if fixed is not None:
                 concept.add(index.words[fixed][0], SPELLING_WEIGHT, SPELLING_WEIGHT)
-        name = next((name for acronym, name in aliases if acronym == term), None)
+        name = aliases.names.get(term)
         if name:
             acronyms.append(term)
             concept.add_name([t for a in name if (t := index.term_ids.get(a)) is not None])
@@ -217,16 +216,16 @@ def _synonyms_of(word: str, analyzer: Analyzer) -> list[str]:
 
 
 def _add_acronyms_of_names(
-    concepts: list[Concept], terms: list[str], index: Index, aliases: list[tuple[str, list[str]]]
+    concepts: list[Concept], terms: list[str], index: Index, aliases: AliasTable
 ) -> None:
     """A question naming "high intensity network" also asks about "HIN".
 
     The acronym's BM25 weight is shared among the words of the name; any paragraph holding the
     acronym covers every one of them.
     """
-    for acronym, name in aliases:
-        size = len(name)
-        for i in range(len(terms) - size + 1):
+    for i, term in enumerate(terms):
+        for acronym, name in aliases.by_first.get(term, []):
+            size = len(name)
             if terms[i : i + size] == name:
                 for concept in concepts[i : i + size]:
                     concept.add(index.term_ids.get(acronym), 1.0 / size, 1.0)
@@ -257,19 +256,20 @@ def _squeeze(abbreviation: str) -> str:
     return "".join(c for c in abbreviation if c.isalnum())
 
 
-@cache
-def _shipped_aliases() -> tuple[tuple[str, list[str]], ...]:
-    analyzer = Analyzer()
-    pairs: list[tuple[str, list[str]]] = []
-    for key, names in abbreviations():
-        term = analyzer.term(fold(_squeeze(key)))
-        for name in names:
-            name_terms = analyzer.terms(name)
-            if term and len(name_terms) >= 2:
-                pairs.append((term, name_terms))
-    return tuple(pairs)
+class AliasTable:
+    """Acronyms and the names they stand for: the articles' own first, then shipped ones."""
 
-
-def _aliases(index: Index) -> list[tuple[str, list[str]]]:
-    """Acronym -> name pairs: the articles' own first, then the shipped abbreviations."""
-    return [*index.aliases.items(), *_shipped_aliases()]
+    def __init__(self, index: Index, analyzer: Analyzer) -> None:
+        pairs: list[tuple[str, list[str]]] = list(index.aliases.items())
+        for key, names in abbreviations():
+            term = analyzer.term(fold(_squeeze(key)))
+            for spelt_out in names:
+                name_terms = analyzer.terms(spelt_out)
+                if term and len(name_terms) >= 2:
+                    pairs.append((term, name_terms))
+        self.names: dict[str, list[str]] = {}
+        #: First word of a name -> the (acronym, name) pairs starting with it.
+        self.by_first: dict[str, list[tuple[str, list[str]]]] = {}
+        for acronym, name in pairs:
+            self.names.setdefault(acronym, name)
+            self.by_first.setdefault(name[0], []).append((acronym, name))

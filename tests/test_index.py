@@ -86,7 +86,7 @@ def test_missing_index_says_how_to_build_it(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", ["truncate_manifest", "edit_manifest", "truncate_array",
-                                    "delete_file", "old_format", "garbage_json"])  # fmt: skip
+                                    "empty_array", "delete_file", "old_format", "garbage_json"])  # fmt: skip
 def test_damaged_index_is_a_clear_error(tmp_path: Path, damage: str) -> None:
     index_dir = tmp_path / "index"
     shutil.copytree(INDEX, index_dir)
@@ -100,6 +100,8 @@ def test_damaged_index_is_a_clear_error(tmp_path: Path, damage: str) -> None:
         manifest_path.write_text(json.dumps(manifest), "utf-8")
     elif damage == "truncate_array":
         postings.write_bytes(postings.read_bytes()[:-40])
+    elif damage == "empty_array":
+        postings.write_bytes(b"")
     elif damage == "delete_file":
         postings.unlink()
     elif damage == "old_format":

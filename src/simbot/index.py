@@ -162,7 +162,7 @@ class Index:
             self.doc_len: IntArray = self._array("doc_len")
             self.terms: list[str] = self._lines("terms")
             self._texts = self._mapped("texts")
-        except (KeyError, TypeError, ValueError, OSError, UnicodeDecodeError) as exc:
+        except (EOFError, KeyError, TypeError, ValueError, OSError, UnicodeDecodeError) as exc:
             raise _corrupt(directory, exc) from exc
         self.term_ids = dict(zip(self.terms, range(len(self.terms)), strict=True))
         self._decoded: dict[int, str] = {}
@@ -228,7 +228,7 @@ class Index:
         try:
             words = self._lines("words")
             rows = self._array("word_rows")
-        except (KeyError, OSError, UnicodeDecodeError, ValueError) as exc:
+        except (EOFError, KeyError, OSError, UnicodeDecodeError, ValueError) as exc:
             raise _corrupt(self.directory, exc) from exc
         if rows.shape != (len(words), 2):
             raise _corrupt(self.directory, ValueError("its words do not fit their rows"))
@@ -241,7 +241,7 @@ class Index:
             # Lines of "word<TAB>term": one split gives word, term, word, term, ...
             cells = self._path("stems").read_bytes().decode("utf-8").replace("\n", "\t").split("\t")
             return dict(zip(cells[::2], cells[1::2], strict=True)) if cells != [""] else {}
-        except (KeyError, OSError, UnicodeDecodeError, ValueError) as exc:
+        except (EOFError, KeyError, OSError, UnicodeDecodeError, ValueError) as exc:
             raise _corrupt(self.directory, exc) from exc
 
     @property

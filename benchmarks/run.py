@@ -160,7 +160,8 @@ def _measure(size: int, questions: list[str], data: Path) -> Row:
     retriever = Retriever(answerer.index)
     search_ms = []
     for question in questions:
-        query = parse(question, answerer.index, answerer.analyzer).weighted_terms()
+        parsed = parse(question, answerer.index, answerer.analyzer, answerer.aliases)
+        query = parsed.weighted_terms()
         started = time.perf_counter()
         retriever.search(query, 40)
         search_ms.append((time.perf_counter() - started) * 1000)

@@ -85,8 +85,13 @@ def test_missing_index_says_how_to_build_it(tmp_path: Path) -> None:
     assert "SIMBOT_INDEX_DIR" in str(caught.value)
 
 
-@pytest.mark.parametrize("damage", ["truncate_manifest", "edit_manifest", "truncate_array",
-                                    "empty_array", "delete_file", "old_format", "garbage_json"])  # fmt: skip
+DAMAGES = [
+    "truncate_manifest", "edit_manifest", "truncate_array", "empty_array", "delete_file",
+    "old_format", "garbage_json",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
 def test_damaged_index_is_a_clear_error(tmp_path: Path, damage: str) -> None:
     index_dir = tmp_path / "index"
     shutil.copytree(INDEX, index_dir)

@@ -176,3 +176,11 @@ def test_a_when_question_prefers_the_paragraph_with_a_date() -> None:
 def test_a_figure_question_without_the_figure_is_not_answered() -> None:
     # The articles hold figures, and the words "patients" and "Surrey", but never together.
     assert not shipped_answerer().answer("how many patients in Surrey are on SIM?").answered
+
+
+def test_a_repeated_run_of_paragraphs_cites_every_file_holding_all_of_it() -> None:
+    answer = shipped_answerer().answer("a note from the editor")
+    first = answer.quotes[0]
+    assert first.text.startswith("A note from the editor:\nPlease consider")
+    assert len(first.citations) == 4
+    _assert_verbatim(answer)

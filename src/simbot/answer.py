@@ -228,15 +228,13 @@ class Answerer:
     # -- quoting --------------------------------------------------------------------------------
 
     def _quotes(self, query: Query, chosen: list[_Candidate], limit: int) -> list[Quote]:
-        spans: list[list[int]] = []  # [first pid, last pid, score]
+        spans: list[list[int]] = []  # [first pid, last pid]
         scores: list[float] = []
         shown_groups: dict[int, int] = {}  # duplicate group -> index of the span showing it
-        also: list[list[int]] = []
         for candidate in chosen:
             pid = candidate.pid
             group = int(self.index.paragraphs[pid][SAME_AS])
             if group in shown_groups:
-                also[shown_groups[group]].append(pid)
                 continue
             if any(first <= pid <= last for first, last in spans):
                 continue
@@ -259,11 +257,10 @@ class Answerer:
             shown_groups[group] = len(spans)
             spans.append([first, last])
             scores.append(candidate.bm25)
-            also.append([])
         highlight = self._highlight_terms(query)
         return [
-            self._quote(first, last, score, others, highlight)
-            for (first, last), score, others in zip(spans, scores, also, strict=True)
+            self._quote(first, last, score, highlight)
+            for (first, last), score in zip(spans, scores, strict=True)
         ]
 
     def _window(self, pid: int, kind: Kind) -> tuple[int, int]:
@@ -293,9 +290,7 @@ class Answerer:
     def _highlight_terms(self, query: Query) -> set[str]:
         return {self.index.terms[t] for t in query.term_weights()}
 
-    def _quote(
-        self, first: int, last: int, score: float, others: list[int], highlight: set[str]
-    ) -> Quote:
+    def _quote(self, first: int, last: int, score: float, highlight: set[str]) -> Quote:
         rows = self.index.paragraphs
         doc = int(rows[first][DOC])
         start, end = int(rows[first][START]), int(rows[last][END])
@@ -305,9 +300,6 @@ class Answerer:
             for t in tokenize(text)
             if (term := self.analyzer.term(t.folded)) and term in highlight
         )
-        also_in = tuple(
-            Citation(self.index.documents[self._doc(p)].name, int(rows[p][NUMBER])) for p in others
-        ) + self._duplicates_of(first, last, others)
         return Quote(
             text=text,
             source=self.index.documents[doc].name,
@@ -316,22 +308,29 @@ class Answerer:
             start=start,
             end=end,
             score=round(score, 4),
-            also_in=tuple(dict.fromkeys(also_in)),
+            also_in=self._duplicates_of(first, last),
             highlights=spans,
         )
 
-    def _duplicates_of(self, first: int, last: int, known: list[int]) -> tuple[Citation, ...]:
-        """Other files holding exactly the words of a one-paragraph quote."""
-        if first != last:
-            return ()
+    def _duplicates_of(self, first: int, last: int) -> tuple[Citation, ...]:
+        """Other places holding exactly the paragraphs ``first`` to ``last``, in that order."""
         rows = self.index.paragraphs
-        group = int(rows[first][SAME_AS])
-        same = np.flatnonzero(rows[:, SAME_AS] == group)
-        return tuple(
-            Citation(self.index.documents[self._doc(int(p))].name, int(rows[p][NUMBER]))
-            for p in same
-            if int(p) != first and int(p) not in known
-        )
+        size = last - first
+        found: list[Citation] = []
+        for other in np.flatnonzero(rows[:, SAME_AS] == rows[first][SAME_AS]).tolist():
+            end = other + size
+            if (
+                other != first
+                and end < len(rows)
+                and rows[end][DOC] == rows[other][DOC]
+                and all(
+                    rows[other + k][SAME_AS] == rows[first + k][SAME_AS] for k in range(size + 1)
+                )
+            ):
+                found.append(
+                    Citation(self.index.documents[self._doc(other)].name, int(rows[other][NUMBER]))
+                )
+        return tuple(found)
 
     # -- single passages ------------------------------------------------------------------------
 
@@ -345,8 +344,8 @@ class Answerer:
             return None
         if last is None:
             first, end = self._window(pid, Kind.ANY)
-            return self._quote(first, end, 0.0, [], set())
+            return self._quote(first, end, 0.0, set())
         end_pid = self.index.paragraph_id(source, last)
         if end_pid is None or not 0 <= end_pid - pid < MAX_WINDOW:
             return None
-        return self._quote(pid, end_pid, 0.0, [], set())
+        return self._quote(pid, end_pid, 0.0, set())

@@ -40,8 +40,8 @@ def citation_label(citation: Citation, last_paragraph: int | None = None) -> str
 
 def quote_citations(quote: Quote) -> str:
     """Every place a quote's words stand, the quoted file first."""
-    labels = [citation_label(quote.citations[0], quote.last_paragraph)]
-    labels += [citation_label(c) for c in quote.also_in]
+    extra = quote.last_paragraph - quote.paragraph  # the same run of paragraphs elsewhere
+    labels = [citation_label(c, c.paragraph + extra) for c in quote.citations]
     return "; ".join(labels)
 
 

@@ -30,6 +30,11 @@ def telegram_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def _no_answer(answer: Answer) -> str:
+    """What to say instead of quotes: a nudge when there was no question, else an honest no."""
+    return EMPTY_QUESTION if answer.reason in {"empty", "no-words"} else NO_ANSWER
+
+
 def citation_label(citation: Citation, last_paragraph: int | None = None) -> str:
     """``file, ¶N`` (or ``¶N–M`` for a run of paragraphs)."""
     span = f"{citation.paragraph}"
@@ -93,7 +98,7 @@ def to_json(answer: Answer) -> dict[str, Any]:
 def to_text(answer: Answer, color: bool = False) -> str:
     """The answer for a terminal: numbered quotes, each with its citation."""
     if not answer.answered:
-        return EMPTY_QUESTION if answer.reason == "empty" else NO_ANSWER
+        return _no_answer(answer)
     blocks: list[str] = []
     for number, quote in enumerate(answer.quotes, 1):
         body = (
@@ -163,7 +168,7 @@ def _chunks(text: str, highlights: Sequence[tuple[int, int]], budget: int) -> li
 def to_telegram_html(answer: Answer, limit: int = TELEGRAM_MAX_TEXT) -> list[str]:
     """The answer as Telegram HTML messages, each within ``limit``, split between quotes."""
     if not answer.answered:
-        return [html.escape(EMPTY_QUESTION if answer.reason == "empty" else NO_ANSWER)]
+        return [html.escape(_no_answer(answer))]
     messages: list[str] = []
     current = ""
     for quote in answer.quotes:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,18 +12,9 @@ import aiohttp
 import pytest
 
 from fake_bot_api import FakeBotApi
+from processes import START, environment, finish, free_port, settings_for, simbot, stop
 from support import INDEX
 from test_bot_private import QUESTION
-
-#: Starting Python, python-telegram-bot and the index takes a moment on a slow machine.
-START = 30.0
-
-
-def environment(**settings: str) -> dict[str, str]:
-    """This process's environment without any SIMBOT_ variable, plus ``settings``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIMBOT_")}
-    env.update(settings)
-    return env
 
 
 def simbot_run(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:
@@ -68,27 +57,21 @@ def test_a_missing_index_is_one_line(tmp_path: Path) -> None:
 
 
 async def test_a_token_telegram_rejects_is_one_line_without_the_token(tmp_path: Path) -> None:
-    async with FakeBotApi(token="123:RIGHTtoken") as api:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "simbot",
+    async with (
+        FakeBotApi(token="123:RIGHTtoken") as api,
+        simbot(
             "run",
             cwd=tmp_path,
-            env=environment(
-                SIMBOT_TELEGRAM_TOKEN="123:WRONGtoken",
-                SIMBOT_TELEGRAM_API_URL=api.base_url,
-                SIMBOT_INDEX_DIR=str(INDEX),
-            ),
             stderr=asyncio.subprocess.PIPE,
-        )
-        async with asyncio.timeout(START):
-            _, stderr = await process.communicate()
+            settings=settings_for(api, SIMBOT_TELEGRAM_TOKEN="123:WRONGtoken"),
+        ) as process,
+    ):
+        _, stderr = await finish(process)
     assert process.returncode == 2
-    lines = [line for line in stderr.decode().splitlines() if line.startswith("simbot:")]
+    lines = [line for line in stderr.splitlines() if line.startswith("simbot:")]
     assert len(lines) == 1 and "rejected" in lines[0]
-    assert "wrongtoken" not in stderr.decode().lower()
-    assert "Traceback" not in stderr.decode()
+    assert "wrongtoken" not in stderr.lower()
+    assert "Traceback" not in stderr
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
@@ -96,36 +79,23 @@ async def test_it_answers_then_stops_cleanly_on_a_signal(
     tmp_path: Path, signum: signal.Signals
 ) -> None:
     log = tmp_path / "stderr.log"
-    async with FakeBotApi() as api:
-        with log.open("wb") as stderr:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "simbot",
-                "run",
-                cwd=tmp_path,
-                env=environment(
-                    SIMBOT_TELEGRAM_TOKEN=api.token,
-                    SIMBOT_TELEGRAM_API_URL=api.base_url,
-                    SIMBOT_INDEX_DIR=str(INDEX),
-                    SIMBOT_LOG_LEVEL="DEBUG",  # the chattiest logs must not hold the token either
-                ),
-                stderr=stderr,
-            )
-        try:
-            # Polling starts right after deleteWebhook (a long poll is "done" only when it ends).
-            await api.wait_for("deleteWebhook", timeout=START)
-            api.queue_update(api.private_message_update(QUESTION))
-            answer = await api.wait_for("sendMessage", timeout=START)
-            assert answer.ok and answer.result["text"].startswith("❓")
-            process.send_signal(signum)
-            async with asyncio.timeout(START):
-                returncode = await process.wait()
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-    assert returncode == 0
+    async with (
+        FakeBotApi() as api,
+        simbot(
+            "run",
+            cwd=tmp_path,
+            stderr=log,
+            # The chattiest logs must not hold the token either.
+            settings=settings_for(api, SIMBOT_LOG_LEVEL="DEBUG"),
+        ) as process,
+    ):
+        # Polling starts right after deleteWebhook (a long poll is "done" only when it ends).
+        await api.wait_for("deleteWebhook", timeout=START)
+        api.queue_update(api.private_message_update(QUESTION))
+        answer = await api.wait_for("sendMessage", timeout=START)
+        assert answer.ok and answer.result["text"].startswith("❓")
+        await stop(process, signum=signum)
+    assert process.returncode == 0
     text = log.read_text()
     assert "stopped" in text
     assert "Traceback" not in text
@@ -133,51 +103,34 @@ async def test_it_answers_then_stops_cleanly_on_a_signal(
     assert "getUpdates" in text  # DEBUG logging was on, so the check above means something
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 async def test_webhook_mode_serves_health_and_stops_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
-    async with FakeBotApi() as api:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "simbot",
+    async with (
+        FakeBotApi() as api,
+        simbot(
             "run",
             cwd=tmp_path,
-            env=environment(
-                SIMBOT_TELEGRAM_TOKEN=api.token,
-                SIMBOT_TELEGRAM_API_URL=api.base_url,
-                SIMBOT_INDEX_DIR=str(INDEX),
+            settings=settings_for(
+                api,
                 SIMBOT_WEBHOOK_URL="https://bot.example.org/tg",
                 SIMBOT_WEBHOOK_LISTEN="127.0.0.1",
                 SIMBOT_WEBHOOK_PORT=str(port),
             ),
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        try:
-            await api.wait_for("setWebhook", timeout=START)
-            timeout = aiohttp.ClientTimeout(total=START)
-            async with (
-                aiohttp.ClientSession(timeout=timeout) as session,
-                session.get(f"http://127.0.0.1:{port}/healthz") as response,
-            ):
-                assert response.status == 200
-                assert (await response.json())["status"] == "ok"
-            update = api.private_message_update(QUESTION)
-            url = f"http://127.0.0.1:{port}/tg"
-            assert await api.post_update_to_webhook(url, update, "wrong") == 403
-            process.send_signal(signal.SIGTERM)
-            async with asyncio.timeout(START):
-                assert await process.wait() == 0
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+        ) as process,
+    ):
+        await api.wait_for("setWebhook", timeout=START)
+        timeout = aiohttp.ClientTimeout(total=START)
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.get(f"http://127.0.0.1:{port}/healthz") as response,
+        ):
+            assert response.status == 200
+            assert (await response.json())["status"] == "ok"
+        update = api.private_message_update(QUESTION)
+        url = f"http://127.0.0.1:{port}/tg"
+        assert await api.post_update_to_webhook(url, update, "wrong") == 403
+        await stop(process)
+        assert process.returncode == 0
 
 
 def test_a_webhook_url_that_is_not_https_is_one_line(tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import html
 import json
-import socket
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -45,6 +44,7 @@ from fake_bot_api import (
     post_update_to_webhook,
     utf16_len,
 )
+from processes import free_port
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -552,13 +552,6 @@ async def test_get_updates_conflicts_with_a_webhook(api: FakeBotApi) -> None:
 
 
 # ------------------------------------------------------------------------- webhooks
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.mark.asyncio

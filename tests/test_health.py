@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +10,9 @@ from pydantic import SecretStr
 
 from bot_harness import WAIT, bot_settings, run_bot
 from fake_bot_api import FakeBotApi
+from processes import finish, free_port, simbot
 from simbot.health import Health, check, health_url, method_url
 from simbot.settings import Settings
-from test_bot_run import START, environment
 
 WEBHOOK_URL = "https://bot.example.org/telegram/updates"
 
@@ -113,20 +111,13 @@ def test_webhook_mode_on_any_free_port_cannot_be_checked() -> None:
 
 
 async def simbot_health(tmp_path: Path, **variables: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "simbot",
-        "health",
-        cwd=tmp_path,  # no .env here
-        env=environment(**variables),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    async with asyncio.timeout(START):
-        out, err = await process.communicate()
+    pipe = asyncio.subprocess.PIPE
+    async with simbot(
+        "health", cwd=tmp_path, settings=variables, stdout=pipe, stderr=pipe
+    ) as process:
+        out, err = await finish(process)
     assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    return process.returncode, out, err
 
 
 async def test_the_command_exits_0_when_healthy(tmp_path: Path, api: FakeBotApi) -> None:
@@ -140,9 +131,7 @@ async def test_the_command_exits_0_when_healthy(tmp_path: Path, api: FakeBotApi)
 
 async def test_the_command_exits_1_never_2_when_unhealthy(tmp_path: Path) -> None:
     # Docker reads 1 as unhealthy and reserves 2: an error is "unhealthy" too.
-    with socket.socket() as sock:  # a port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # a port nothing listens on
     code, out, err = await simbot_health(
         tmp_path, SIMBOT_WEBHOOK_URL=WEBHOOK_URL, SIMBOT_WEBHOOK_PORT=str(port)
     )

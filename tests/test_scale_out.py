@@ -15,8 +15,6 @@ import contextlib
 import functools
 import itertools
 import json
-import signal
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +23,10 @@ import aiohttp
 from aiohttp import web
 
 from fake_bot_api import FakeBotApi, JSONDict, RecordedCall
+from processes import START, free_port, settings_for, start_simbot, stop
 from simbot.bot_replies import QUESTION_MARK
 from simbot.bot_webhook import SECRET_HEADER
-from support import INDEX
 from test_bot_private import QUESTION, assert_shows, button, buttons, expected_quotes
-from test_bot_run import START, environment, free_port
 
 PUBLIC_URL = "https://bot.example.org/telegram"
 PATH = "/telegram"
@@ -129,28 +126,20 @@ async def replicas(api: FakeBotApi, tmp_path: Path, count: int) -> AsyncIterator
         for n in range(count):
             port = free_port()
             log = tmp_path / f"replica-{n}.log"
-            with log.open("wb") as stderr:
-                process = await asyncio.create_subprocess_exec(
-                    sys.executable,
-                    "-m",
-                    "simbot",
-                    "run",
-                    cwd=tmp_path,  # no .env here
-                    env=environment(
-                        SIMBOT_TELEGRAM_TOKEN=api.token,
-                        SIMBOT_TELEGRAM_API_URL=api.base_url,
-                        SIMBOT_INDEX_DIR=str(INDEX),
-                        # The public URL Telegram would post to (the proxy's, behind TLS)...
-                        SIMBOT_WEBHOOK_URL=PUBLIC_URL,
-                        SIMBOT_WEBHOOK_SECRET=SECRET,
-                        # ...and where this replica listens, behind the proxy.
-                        SIMBOT_WEBHOOK_LISTEN="127.0.0.1",
-                        SIMBOT_WEBHOOK_PORT=str(port),
-                    ),
-                    stdin=asyncio.subprocess.DEVNULL,
-                    stdout=asyncio.subprocess.DEVNULL,
-                    stderr=stderr,
-                )
+            process = await start_simbot(
+                "run",
+                cwd=tmp_path,
+                stderr=log,
+                settings=settings_for(
+                    api,
+                    # The public URL Telegram would post to (the proxy's, behind TLS)...
+                    SIMBOT_WEBHOOK_URL=PUBLIC_URL,
+                    SIMBOT_WEBHOOK_SECRET=SECRET,
+                    # ...and where this replica listens, behind the proxy.
+                    SIMBOT_WEBHOOK_LISTEN="127.0.0.1",
+                    SIMBOT_WEBHOOK_PORT=str(port),
+                ),
+            )
             started.append(Replica(process, port, log))
         # A replica registers the webhook only once its server listens.
         try:
@@ -175,16 +164,7 @@ def _unseen(seen: frozenset[int], call: RecordedCall) -> bool:
 
 
 async def _stop_all(started: list[Replica]) -> None:
-    for replica in started:
-        if replica.process.returncode is None:
-            replica.process.send_signal(signal.SIGTERM)
-    for replica in started:
-        try:
-            async with asyncio.timeout(STOP):
-                await replica.process.wait()
-        except TimeoutError:
-            replica.process.kill()
-            await replica.process.wait()
+    await stop(*(replica.process for replica in started), timeout=STOP)
 
 
 async def health(port: int) -> JSONDict:

@@ -120,5 +120,14 @@ async def run_bot(
         assert not refused, [(c.method, c.description) for c in refused]
 
 
+def run_webhook_bot(
+    api: FakeBotApi, webhook_url: str, **overrides: Any
+) -> contextlib.AbstractAsyncContextManager[RunningBot]:
+    """``run_bot`` in webhook mode for ``webhook_url``, its server on a free port of 127.0.0.1."""
+    return run_bot(
+        api, webhook_url=webhook_url, webhook_listen="127.0.0.1", webhook_port=0, **overrides
+    )
+
+
 def _unseen(seen: frozenset[int], call: RecordedCall) -> bool:
     return call.index not in seen

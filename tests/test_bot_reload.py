@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from bot_harness import WAIT, RunningBot, run_bot
+from bot_harness import WAIT, RunningBot, run_webhook_bot
 from fake_bot_api import FakeBotApi, JSONDict
 from simbot.bot_replies import QUESTION_MARK, index_version
 from simbot.index import MANIFEST, build_and_save
@@ -50,15 +50,13 @@ async def test_a_rebuilt_index_answers_without_a_restart(
     seeds, index_dir = tmp_path / "seeds", tmp_path / "index"
     shutil.copytree(SEEDS, seeds)
     build_and_save(seeds, index_dir)
-    async with run_bot(
+    async with run_webhook_bot(
         api,
+        "https://bot.example.org/hook",
+        webhook_secret=SecretStr(SECRET),
         seeds_dir=seeds,
         index_dir=index_dir,
         index_reload_seconds=0,  # look before every update
-        webhook_url="https://bot.example.org/hook",
-        webhook_secret=SecretStr(SECRET),
-        webhook_listen="127.0.0.1",
-        webhook_port=0,
     ) as bot:
         before = await health(bot)
         assert before["articles"] == 5

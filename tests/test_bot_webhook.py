@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from bot_harness import WAIT, run_bot
+from bot_harness import WAIT, run_webhook_bot
 from fake_bot_api import FakeBotApi
 from simbot.bot import webhook_secret
 from simbot.bot_replies import QUESTION_MARK, index_version
@@ -26,13 +26,7 @@ async def get(url: str) -> tuple[int, dict[str, object]]:
 
 
 async def test_only_updates_with_the_secret_are_taken(api: FakeBotApi) -> None:
-    async with run_bot(
-        api,
-        webhook_url=WEBHOOK_URL,
-        webhook_secret=SecretStr(SECRET),
-        webhook_listen="127.0.0.1",
-        webhook_port=0,
-    ) as bot:
+    async with run_webhook_bot(api, WEBHOOK_URL, webhook_secret=SecretStr(SECRET)) as bot:
         assert bot.server is not None
         assert api.webhook is not None
         assert (api.webhook["url"], api.webhook["secret_token"]) == (WEBHOOK_URL, SECRET)
@@ -51,9 +45,7 @@ async def test_only_updates_with_the_secret_are_taken(api: FakeBotApi) -> None:
 
 
 async def test_the_health_route_reports_the_index(api: FakeBotApi) -> None:
-    async with run_bot(
-        api, webhook_url=WEBHOOK_URL, webhook_listen="127.0.0.1", webhook_port=0
-    ) as bot:
+    async with run_webhook_bot(api, WEBHOOK_URL) as bot:
         assert bot.server is not None
         status, body = await get(f"http://127.0.0.1:{bot.server.port}/healthz")
         assert status == 200
@@ -67,13 +59,7 @@ async def test_the_health_route_reports_the_index(api: FakeBotApi) -> None:
 
 
 async def test_without_a_set_secret_one_is_derived_from_the_token(api: FakeBotApi) -> None:
-    async with run_bot(
-        api,
-        webhook_url=WEBHOOK_URL,
-        webhook_path="/hook",
-        webhook_listen="127.0.0.1",
-        webhook_port=0,
-    ) as bot:
+    async with run_webhook_bot(api, WEBHOOK_URL, webhook_path="/hook") as bot:
         assert bot.server is not None and api.webhook is not None
         secret = api.webhook["secret_token"]
         assert secret == webhook_secret(bot.settings)
@@ -88,13 +74,7 @@ async def test_without_a_set_secret_one_is_derived_from_the_token(api: FakeBotAp
 
 
 async def test_what_is_not_an_update_is_refused(api: FakeBotApi) -> None:
-    async with run_bot(
-        api,
-        webhook_url=WEBHOOK_URL,
-        webhook_secret=SecretStr(SECRET),
-        webhook_listen="127.0.0.1",
-        webhook_port=0,
-    ) as bot:
+    async with run_webhook_bot(api, WEBHOOK_URL, webhook_secret=SecretStr(SECRET)) as bot:
         assert bot.server is not None
         url = f"http://127.0.0.1:{bot.server.port}/telegram/updates"
         headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from bot_harness import WAIT, bot_settings, run_bot
+from bot_harness import WAIT, bot_settings, run_webhook_bot
 from fake_bot_api import FakeBotApi
 from processes import finish, free_port, simbot
 from simbot.health import Health, check, health_url, method_url
@@ -79,9 +79,7 @@ def test_method_urls_follow_python_telegram_bot() -> None:
 
 
 async def test_webhook_mode_is_healthy_while_the_bot_runs(api: FakeBotApi) -> None:
-    async with run_bot(
-        api, webhook_url=WEBHOOK_URL, webhook_listen="127.0.0.1", webhook_port=0
-    ) as bot:
+    async with run_webhook_bot(api, WEBHOOK_URL) as bot:
         assert bot.server is not None
         here = bot.settings.model_copy(update={"webhook_port": bot.server.port})
         health = await checked(here)

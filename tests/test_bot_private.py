@@ -13,6 +13,7 @@ from simbot.bot_replies import (
     NO_WORDS,
     NON_TEXT,
     QUESTION_MARK,
+    STALE_BUTTON,
     UNKNOWN_COMMAND,
     index_version,
     passage_payload,
@@ -77,6 +78,24 @@ async def test_an_example_button_asks_its_question(bot: RunningBot) -> None:
     [answer] = await bot.replies(update)
     assert bot.api.callback_answers[update["callback_query"]["id"]]
     assert_shows(answer, EXAMPLE_QUESTIONS[0], expected_quotes(EXAMPLE_QUESTIONS[0])[:3])
+
+
+async def test_a_button_the_bot_cannot_use_is_answered_as_too_old(bot: RunningBot) -> None:
+    [welcome] = await bot.replies(bot.api.private_message_update("/start"))
+    start = bot.api.call_count
+    # More under a message that answers no question, an example that is not there any more,
+    # and a button of some other version of the bot (a real client sends what its button says).
+    for data in ("more:3", f"ask:{len(EXAMPLE_QUESTIONS)}", "retired:1"):
+        press = bot.api.callback_query_update(welcome, button_text=EXAMPLE_QUESTIONS[0])
+        press["callback_query"]["data"] = data
+        since = bot.api.call_count
+        bot.api.queue_update(press)
+        answered = await bot.api.wait_for("answerCallbackQuery", since=since)
+        assert answered.params["callback_query_id"] == press["callback_query"]["id"]
+        assert answered.ok and answered.params["text"] == STALE_BUTTON
+    await bot.settle()
+    assert bot.sent_to(welcome["chat"]["id"], start) == []  # nothing asked, nothing edited
+    assert bot.api.calls("editMessageReplyMarkup") == []
 
 
 async def test_help_sources_and_about(bot: RunningBot) -> None:

@@ -13,11 +13,12 @@ import logging
 import re
 import traceback
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from telegram import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    CallbackQuery,
     InlineKeyboardMarkup,
     InlineQueryResultsButton,
     Message,
@@ -308,24 +309,36 @@ async def ignore(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # -- buttons ------------------------------------------------------------------------------------
 
 
+class _Press(NamedTuple):
+    """A press of one of our buttons: its query, its number and the message it is under."""
+
+    query: CallbackQuery
+    number: int
+    message: Message
+
+
+def _press(update: Update) -> _Press | None:
+    """The button pressed; None if the update is no press of ours or its message is gone."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return None
+    parsed = parse_callback_data(query.data)
+    return _Press(query, parsed[1], query.message) if parsed is not None else None
+
+
 async def more_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Shows the passages an answer left out, as a new message under it."""
-    query = update.callback_query
-    if query is None:
-        return
-    parsed = parse_callback_data(query.data)
-    message = query.message if isinstance(query.message, Message) else None
-    question = question_of(message.text) if message is not None else None
-    if parsed is None or message is None or question is None:
-        # Callback queries need to be answered, even when there is nothing to show.
-        await query.answer(STALE_BUTTON)
+    press = _press(update)
+    question = question_of(press.message.text) if press is not None else None
+    if press is None or question is None:
+        await unknown_button(update, context)
         return
     if not await _within_rate_limit(update, context):
         return
+    query, shown, message = press
     found = services(context)
     edition = found.edition()
     answer = edition.answer(question)
-    shown = parsed[1]
     rest = answer.quotes[shown : shown + found.settings.answer_quotes]
     await query.answer(None if rest else NO_MORE)
     # The button has done its job: leave only Share on the message it was on.
@@ -342,21 +355,18 @@ async def more_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def example_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Asks one of /start's example questions."""
-    query = update.callback_query
-    if query is None:
-        return
-    parsed = parse_callback_data(query.data)
-    message = query.message if isinstance(query.message, Message) else None
-    if parsed is None or message is None or parsed[1] >= len(EXAMPLE_QUESTIONS):
-        await query.answer(STALE_BUTTON)
+    press = _press(update)
+    if press is None or press.number >= len(EXAMPLE_QUESTIONS):
+        await unknown_button(update, context)
         return
     if await _within_rate_limit(update, context):
-        await query.answer()
-        await _reply_with_answer(context, message, EXAMPLE_QUESTIONS[parsed[1]])
+        await press.query.answer()
+        await _reply_with_answer(context, press.message, EXAMPLE_QUESTIONS[press.number])
 
 
 async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answers a button press this version of the bot does not know (e.g. from an old one)."""
+    """Answers a press of a button this bot does not know (e.g. an old version's) or cannot use."""
+    # Callback queries need to be answered, even when there is nothing to show.
     if update.callback_query is not None:
         await update.callback_query.answer(STALE_BUTTON)
 

@@ -18,7 +18,6 @@ what ``Index`` reads lazily (the word lists and acronym definitions) ``warm`` re
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import logging
@@ -142,10 +141,6 @@ class IndexWatcher:
         old = self._answerer
         new, problem = self._try_load()
         if new is None:
-            # Loading registered the index as a source of known terms for every analyzer (held
-            # weakly): a damaged one must be gone before the next question. The exception that
-            # referred to it is gone now; collect it in case a cycle still holds it.
-            gc.collect()
             # One line, no traceback: the reason says what is wrong and what to do.
             logger.warning(
                 "refused the new index in %s, still answering from the one loaded before: %s",

@@ -14,6 +14,7 @@ from simbot.bot_replies import (
     callback_data,
     follow_up,
     inline_results,
+    parse_callback_data,
     parse_passage_payload,
     passage_payload,
     question_of,
@@ -86,7 +87,9 @@ def test_passage_payloads_fit_telegram_and_come_back() -> None:
             assert payload is not None and len(payload) <= 64
             assert all(c.isalnum() or c in "_-" for c in payload)
             assert parse_passage_payload(names, payload) == (name, first, last)
-    for bad in ("p_", "p_nothing_3", "x_001_2", "p_001_d018e93c181936db_x", "p_99_1"):
+    # A payload typed after /start may hold anything: "²" is a digit that int() refuses.
+    bad_payloads = ("p_", "p_nothing_3", "x_001_2", "p_001_d018e93c181936db_x", "p_99_1")
+    for bad in (*bad_payloads, "p_0_²", "p_²_1"):
         assert parse_passage_payload(names, bad) is None
 
 
@@ -94,6 +97,12 @@ def test_callback_data_stays_within_64_bytes() -> None:
     assert len(callback_data(MORE, 5).encode()) <= 64
     with pytest.raises(ValueError):
         callback_data("x" * 64, 1)
+
+
+def test_callback_data_comes_back_and_anything_else_is_not_ours() -> None:
+    assert parse_callback_data(callback_data(MORE, 5)) == (MORE, 5)
+    for other in (None, "", "more", "more:", "more:x", "more:²", "more:-1"):
+        assert parse_callback_data(other) is None
 
 
 def test_a_follow_up_keeps_its_latest_words_within_the_limit() -> None:

@@ -293,7 +293,7 @@ def callback_data(kind: str, number: int) -> str:
 def parse_callback_data(data: str | None) -> tuple[str, int] | None:
     """``(kind, number)`` of our callback data, or None if it is not ours."""
     kind, _, number = (data or "").partition(":")
-    return (kind, int(number)) if number.isdigit() else None
+    return (kind, int(number)) if number.isdecimal() else None
 
 
 def passage_html(quote: Quote, title: str, names: Sequence[str], bot_username: str) -> list[str]:
@@ -334,10 +334,10 @@ def parse_passage_payload(names: Sequence[str], payload: str) -> tuple[str, int,
     parts = payload[2:].split("_")
     for count in (2, 1):
         key, numbers = "_".join(parts[:-count]), parts[-count:]
-        if not key or not all(n.isdigit() for n in numbers):
+        if not key or not all(n.isdecimal() for n in numbers):
             continue
         source = next((n for n in names if n.removesuffix(".txt") == key), None)
-        if source is None and key.isdigit() and int(key) < len(names):
+        if source is None and key.isdecimal() and int(key) < len(names):
             source = names[int(key)]
         if source is not None:
             return source, int(numbers[0]), int(numbers[-1])

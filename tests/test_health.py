@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import urllib.error
+import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+import pytest
 from pydantic import SecretStr
 
 from bot_harness import WAIT, bot_settings, run_webhook_bot
@@ -59,6 +62,19 @@ async def test_an_unreachable_bot_api_is_unhealthy_without_the_token() -> None:
     assert "cannot reach the Bot API" in health.detail
     assert gone.telegram_token is not None
     assert gone.telegram_token.get_secret_value() not in health.line()
+
+
+def test_a_password_in_the_bot_api_url_is_never_printed(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(url: str, timeout: float) -> NoReturn:
+        raise urllib.error.URLError(ConnectionRefusedError(111, "Connection refused"))
+
+    monkeypatch.setattr(urllib.request, "urlopen", refused)
+    behind_auth = settings(
+        telegram_token=SecretStr("123:ABC"), telegram_api_url="https://me:pa55word@bot.example/bot"
+    )
+    health = check(behind_auth)
+    assert not health.healthy and "cannot reach the Bot API at bot.example" in health.detail
+    assert "pa55word" not in health.line() and "ABC" not in health.line()
 
 
 def test_without_a_token_polling_is_unhealthy() -> None:

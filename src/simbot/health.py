@@ -137,7 +137,7 @@ def _check_polling(settings: Settings, token: str, timeout: float) -> Health:
     if not token:
         return Health(False, "SIMBOT_TELEGRAM_TOKEN is not set (long polling needs it)")
     url = method_url(settings.telegram_api_url, token, "getWebhookInfo")
-    api = urllib.parse.urlsplit(settings.telegram_api_url).netloc or settings.telegram_api_url
+    api = _host(settings.telegram_api_url)
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             status, body = response.status, _json(response.read())
@@ -169,6 +169,11 @@ def _check_polling(settings: Settings, token: str, timeout: float) -> Health:
         f"long polling: the Bot API at {api} accepts the token, no webhook is set, "
         f"{waiting} updates waiting",
     )
+
+
+def _host(url: str) -> str:
+    """Where ``url`` points, for a message: its host and port, never a user or password in it."""
+    return urllib.parse.urlsplit(url).netloc.rpartition("@")[2] or url
 
 
 def _json(data: bytes) -> Any:

@@ -266,8 +266,8 @@ def run(settings: Settings) -> int:
     if problem:
         print(f"simbot: {problem}", file=sys.stderr)
         return EXIT_ERROR
-    token = bot_token(settings)
-    configure_logging(settings.log_level, secrets=[token, webhook_secret(settings)])
+    secrets = [bot_token(settings), webhook_secret(settings)]
+    configure_logging(settings.log_level, secrets=secrets)
     # Read in full: a rebuild deletes the files of the index it replaces (see simbot.reload).
     answerer = load_answerer(settings.index_dir)
     application = build_application(settings, answerer)
@@ -281,7 +281,7 @@ def run(settings: Settings) -> int:
         )
         return EXIT_ERROR
     except (TelegramError, OSError) as error:
-        reason = redact(str(error), [token])
+        reason = redact(str(error), secrets)
         print(f"simbot: the bot could not start: {reason}", file=sys.stderr)
         return EXIT_ERROR
     return 0

@@ -273,6 +273,11 @@ async def test_distress_gets_the_support_message_first(api: FakeBotApi) -> None:
         # An ordinary question gets none.
         [plain] = await bot.replies(api.private_message_update(QUESTION))
         assert support_text not in plain["text"]
+        # A long message comes first to the support message, then to "please be shorter".
+        long_message = "I want to die and nobody listens to me. " * 40
+        support, shorter = await bot.replies(api.private_message_update(long_message), 2)
+        assert support_text in support["text"]
+        assert "short question" in shorter["text"]
 
 
 async def test_the_default_support_message_names_samaritans(bot: RunningBot) -> None:

@@ -263,12 +263,13 @@ async def _reply_with_answer(
     settings = found.settings
     edition = found.edition()
     question = clean_question(text)
+    if signals_distress(question):
+        # First of all, whatever follows: a person in crisis should not have to read past
+        # articles, or a request for a shorter question, to find it.
+        await message.reply_html(support_html(settings.crisis_message))
     if len(question) > settings.max_question_length:
         await message.reply_html(too_long(settings.max_question_length))
         return
-    if signals_distress(question):
-        # Before the answer: a person in crisis should not have to read past articles first.
-        await message.reply_html(support_html(settings.crisis_message))
     replied = message.reply_to_message if _replies_to_bot(message, context.bot.id) else None
     previous = question_of(replied.text) if replied is not None else None
     question, answer = _answer_with_context(edition, settings, question, previous)

@@ -26,6 +26,10 @@ _LEANING_OPENING_RE = re.compile(
     r"|(?:And|But|So|Yet|Then|Instead)\s+(?:he|she|it|they|his|her|its|their|this|these)\b"
     r"|[^.:;\u201c\"]{1,60}?,\s*(?:he|she|it|they)\b"
 )
+_PRONOUN_SPEAKS_RE = re.compile(
+    r"(?:He|She|It|They)\s+(?:also\s+)?(?:said|says|added|adds|told|tells|claimed|claims|warned"
+    r"|warns|insisted|insists|admitted|admits)\b"
+)
 _SPEECH_VERBS = frozenset(
     {
         "said", "says", "say", "told", "tells", "added", "adds", "warned", "warns", "claims",
@@ -69,11 +73,16 @@ def window_start(texts: Sequence[str], i: int) -> int:
     """The first paragraph to show with paragraph ``i`` of an article, so the reader knows who."""
     first = i
     while first > 0 and i - first < MAX_WINDOW - 1 and leans_back(texts[first]):
-        # A pronoun needs only the paragraph before it; an open quote runs back to its speaker.
-        if first != i and not texts[first].startswith(_OPENING_QUOTES):
+        # A pronoun needs only the paragraph before it; a quote ("“We…", "He added: “…") runs
+        # back to the paragraph that names its speaker.
+        if first != i and not _quotes_someone(texts[first]):
             break
         first -= 1
     return first
+
+
+def _quotes_someone(text: str) -> bool:
+    return text.startswith(_OPENING_QUOTES) or bool(_PRONOUN_SPEAKS_RE.match(text))
 
 
 def speaker_terms(texts: Sequence[str], i: int, analyzer: Analyzer) -> list[str]:

@@ -301,13 +301,6 @@ class Index:
         held: npt.NDArray[np.bool_] = run[at] == pids
         return held
 
-    def document_terms(self, pid: int) -> set[int]:
-        """The ids of the terms indexed for paragraph ``pid`` (its words and its speaker)."""
-        starts = self.offsets[:-1]
-        # Postings are grouped by term; a paragraph's terms are those whose run holds its id.
-        hits = np.nonzero(self.postings == pid)[0]
-        return {int(t) for t in np.searchsorted(starts, hits, side="right") - 1}
-
     # -- checking -------------------------------------------------------------------------------
 
     def stale_reasons(self, seeds_dir: Path) -> list[str]:

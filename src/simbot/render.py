@@ -169,19 +169,8 @@ def to_telegram_html(answer: Answer, limit: int = TELEGRAM_MAX_TEXT) -> list[str
     """The answer as Telegram HTML messages, each within ``limit``, split between quotes."""
     if not answer.answered:
         return [html.escape(_no_answer(answer))]
-    messages: list[str] = []
-    current = ""
-    for quote in answer.quotes:
-        for block in quote_html(quote, limit):
-            joined = f"{current}\n\n{block}" if current else block
-            if telegram_length(joined) <= limit:
-                current = joined
-            else:
-                messages.append(current)
-                current = block
-    if current:
-        messages.append(current)
-    return messages
+    blocks = [block for quote in answer.quotes for block in quote_html(quote, limit)]
+    return pack_html(blocks, limit)
 
 
 def single_quote_html(quote: Quote, limit: int = TELEGRAM_MAX_TEXT) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import urllib.parse
+
+import pytest
 
 from bot_harness import RunningBot, run_bot
 from fake_bot_api import FakeBotApi, JSONDict, iter_entities
@@ -231,7 +234,10 @@ async def test_an_unknown_command_points_to_help(bot: RunningBot) -> None:
     assert reply["text"] == UNKNOWN_COMMAND
 
 
-async def test_the_rate_limit_answers_once_then_stays_quiet(api: FakeBotApi) -> None:
+async def test_the_rate_limit_answers_once_then_stays_quiet(
+    api: FakeBotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="simbot")
     async with run_bot(api, rate_limit_count=2) as bot:
         [welcome] = await bot.replies(api.private_message_update("/start"))
         [answer] = await bot.replies(api.private_message_update(QUESTION))
@@ -256,6 +262,9 @@ async def test_the_rate_limit_answers_once_then_stays_quiet(api: FakeBotApi) -> 
         other = api.make_user(200002, "Bob")
         [answer] = await bot.replies(api.private_message_update(QUESTION, user=other))
         assert answer["text"].startswith(QUESTION_MARK)
+    # Nothing about users is kept: the log says a limit was hit, not by whom.
+    assert "rate limit" in caplog.text
+    assert str(api.default_user["id"]) not in caplog.text
 
 
 async def test_distress_gets_the_support_message_first(api: FakeBotApi) -> None:

@@ -436,7 +436,8 @@ async def _within_rate_limit(update: Update, context: ContextTypes.DEFAULT_TYPE)
     verdict = limit.check(user.id)
     if verdict is Verdict.ALLOW:
         return True
-    logger.info("rate limit: user %s is over %s per window", user.id, limit.limit)
+    # No user id in the log: nothing about users is kept.
+    logger.info("rate limit: a user is over %s per window", limit.limit)
     text = rate_limited(limit.retry_after(user.id))
     if update.callback_query is not None:
         await update.callback_query.answer(text if verdict is Verdict.REFUSE_AND_TELL else None)

@@ -101,23 +101,29 @@ def split_sentences(text: str) -> list[str]:
 @cache
 def word_list(name: str) -> frozenset[str]:
     """A shipped word list (``data/NAME.txt``): one entry a line, ``#`` starts a comment."""
-    return frozenset(_data_lines(name))
+    return frozenset(data_lines(name))
 
 
 @cache
 def word_pairs(name: str) -> dict[str, str]:
     """A shipped list of ``form<TAB>base`` pairs."""
     pairs: dict[str, str] = {}
-    for line in _data_lines(name):
+    for line in data_lines(name):
         form, _, base = line.partition("\t")
         if base:
             pairs[form] = base
     return pairs
 
 
-def _data_lines(name: str) -> list[str]:
+def data_lines(name: str) -> list[str]:
+    """The entries of a shipped list (``data/NAME.txt``), in order, without comments."""
     text = resources.files("simbot").joinpath("data").joinpath(f"{name}.txt").read_text("utf-8")
     return [s for line in text.splitlines() if (s := line.strip()) and not s.startswith("#")]
+
+
+def squeeze(abbreviation: str) -> str:
+    """"A&E" as one word ("AE"), so that the tokenizer keeps it."""
+    return "".join(c for c in abbreviation if c.isalnum())
 
 
 @cache

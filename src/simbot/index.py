@@ -40,7 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from simbot import __version__
-from simbot.analysis import Analyzer, fold, learn_aliases, tokenize, word_list
+from simbot.analysis import Analyzer, fold, learn_aliases, squeeze, tokenize, word_list
 from simbot.errors import IndexProblem
 
 if TYPE_CHECKING:
@@ -587,7 +587,7 @@ def _listed_words() -> tuple[str, ...]:
                 if not (entry.isascii() and entry.isalpha() and entry.islower()):
                     words.update(t.folded for t in tokenize(entry))  # "ex-wife", "A&E"
     for line in word_list("abbreviations"):
-        words.add(fold("".join(c for c in line.partition("\t")[0] if c.isalnum())))
+        words.add(fold(squeeze(line.partition("\t")[0])))
     words.discard("")
     return tuple(sorted(words))
 

@@ -12,10 +12,9 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from itertools import pairwise
 
-from simbot.analysis import Analyzer, fold, tokenize
+from simbot.analysis import Analyzer, data_lines, fold, squeeze, tokenize
 from simbot.index import Index
 from simbot.spelling import correct
 
@@ -129,16 +128,9 @@ class Query:
 def synonyms() -> dict[str, list[str]]:
     """Common English synonyms (shipped, from WordNet): word -> synonyms, most usual first."""
     table: dict[str, list[str]] = {}
-    try:
-        text = (
-            resources.files("simbot").joinpath("data").joinpath("synonyms.txt").read_text("utf-8")
-        )
-    except FileNotFoundError:
-        return table
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            word, _, rest = line.partition("\t")
-            table[word] = rest.split()
+    for line in data_lines("synonyms"):
+        word, _, rest = line.partition("\t")
+        table[word] = rest.split()
     return table
 
 
@@ -162,7 +154,7 @@ def parse(question: str, index: Index, analyzer: Analyzer, aliases: AliasTable) 
     concepts: list[Concept] = []
     acronyms: list[str] = []
     terms_in_order: list[str] = []
-    words = _ABBREVIATION_RE.sub(lambda m: _squeeze(m.group()), _QUESTION_FRAME_RE.sub(" ", text))
+    words = _ABBREVIATION_RE.sub(lambda m: squeeze(m.group()), _QUESTION_FRAME_RE.sub(" ", text))
     for token, term in analyzer.question_tokens(words):
         concept = Concept(token.folded)
         term_id = index.term_ids.get(term)
@@ -235,11 +227,9 @@ def _add_acronyms_of_names(
 def abbreviations() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Common abbreviations and what they stand for (shipped, ``data/abbreviations.txt``)."""
     rows: list[tuple[str, tuple[str, ...]]] = []
-    text = resources.files("simbot").joinpath("data").joinpath("abbreviations.txt")
-    for line in text.read_text("utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            key, _, names = line.partition("\t")
-            rows.append((key.strip(), tuple(n.strip() for n in names.split("|"))))
+    for line in data_lines("abbreviations"):
+        key, _, names = line.partition("\t")
+        rows.append((key.strip(), tuple(n.strip() for n in names.split("|"))))
     return tuple(rows)
 
 
@@ -251,18 +241,13 @@ _ABBREVIATION_RE = re.compile(
 )
 
 
-def _squeeze(abbreviation: str) -> str:
-    """"A&E" as one word ("AE"), so that the tokenizer keeps it."""
-    return "".join(c for c in abbreviation if c.isalnum())
-
-
 class AliasTable:
     """Acronyms and the names they stand for: the articles' own first, then shipped ones."""
 
     def __init__(self, index: Index, analyzer: Analyzer) -> None:
         pairs: list[tuple[str, list[str]]] = list(index.aliases.items())
         for key, names in abbreviations():
-            term = analyzer.term(fold(_squeeze(key)))
+            term = analyzer.term(fold(squeeze(key)))
             for spelt_out in names:
                 name_terms = analyzer.terms(spelt_out)
                 if term and len(name_terms) >= 2:

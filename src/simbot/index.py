@@ -249,6 +249,16 @@ class Index:
         """Whether this index was built by an analyzer like today's (its terms can be reused)."""
         return bool(self.manifest.get("analyzer") == Analyzer().settings)
 
+    def read_all(self) -> Index:
+        """Reads now what is otherwise read from the files on first use, and returns the index.
+
+        After this the index needs none of its files by name, so a rebuild may delete them.
+        Raises ``IndexProblem`` when one of them is damaged.
+        """
+        # Each is a cached_property: read on first access, then kept.
+        _ = self.words, self.stems, self.definitions
+        return self
+
     def known_term(self, word: str) -> str | None:
         """The term the analyzer gives ``word``, if the index knows it (``None`` otherwise)."""
         term_id = self.words.term_id(word)

@@ -13,7 +13,8 @@ manifest file changes again (a new build, or a ``touch``).
 
 The old index must keep answering after the rebuild has deleted its files. Its arrays and texts
 are read or memory-mapped when it loads (a mapping outlives the file's name on POSIX systems);
-what ``Index`` reads lazily (the word lists and acronym definitions) ``warm`` reads at once.
+what ``Index`` reads lazily (the word lists and acronym definitions) ``Index.read_all`` reads
+at once.
 """
 
 from __future__ import annotations
@@ -44,20 +45,9 @@ class _Seen:
     sha256: str | None
 
 
-def warm(index: Index) -> Index:
-    """Reads now what ``index`` would otherwise read from its files on first use.
-
-    After this, the index needs none of its files by name: a rebuild may delete them.
-    Raises ``IndexProblem`` when one of them is damaged.
-    """
-    # Each of these is read on first access and kept (functools.cached_property).
-    _ = index.words, index.stems, index.definitions
-    return index
-
-
 def load_answerer(index_dir: Path) -> Answerer:
     """An answerer over the index in ``index_dir``, read in full (``IndexProblem`` if it cannot)."""
-    return Answerer(warm(Index.load(index_dir)))
+    return Answerer(Index.load(index_dir).read_all())
 
 
 class IndexWatcher:
@@ -84,7 +74,7 @@ class IndexWatcher:
         if answerer is None:
             answerer = load_answerer(index_dir)
         else:
-            warm(answerer.index)
+            answerer.index.read_all()
         self._answerer = answerer
         #: How many times a new index was swapped in.
         self.generation = 0
@@ -181,4 +171,4 @@ def _loaded_from(index: Index, manifest: Path) -> bool:
     return same
 
 
-__all__ = ["DEFAULT_INTERVAL", "IndexWatcher", "load_answerer", "warm"]
+__all__ = ["DEFAULT_INTERVAL", "IndexWatcher", "load_answerer"]

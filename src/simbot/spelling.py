@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
+from simbot.analysis import word_list
+
 #: Shorter words have too many neighbours one edit away to guess safely.
 MIN_LENGTH = 5
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
@@ -27,9 +29,12 @@ def edits1(word: str) -> Iterator[str]:
 def correct(word: str, known: Mapping[str, Sequence[int]]) -> str | None:
     """The most frequent word of ``known`` one edit from ``word``, if ``word`` looks misspelt.
 
-    ``known`` maps a word to ``[term id, paragraph count]``, as ``Index.words`` does.
+    ``known`` maps a word to ``[term id, paragraph count]``, as ``Index.words`` does. An English
+    word is never misspelt: "season" is not the articles' "reason".
     """
     if len(word) < MIN_LENGTH or not word.isascii() or not word.isalpha() or word in known:
+        return None
+    if word in word_list("english_words"):
         return None
     candidates = {w for w in edits1(word) if w in known}
     if not candidates:

@@ -28,6 +28,8 @@ DEFAULT_QUOTES = 3
 CANDIDATES = 40
 #: A question is answered only when a paragraph covers this share of its weight...
 MIN_COVERAGE = 0.22
+#: ...and when words no article holds, in any wording, weigh at most this share of it...
+MAX_UNKNOWN_SHARE = 0.5
 #: ...and a question asking for a figure only by a figure beside this share of its words.
 MIN_NUMBER_COVERAGE = 0.75
 #: Later quotes must score at least this share of the first one's.
@@ -214,6 +216,10 @@ class Answerer:
         coverage: the share of the question's weight (idf) that a paragraph holds.
         """
         if max(c.coverage for c in candidates) < MIN_COVERAGE:
+            return False
+        # Most of what is asked about is in no article, in any wording ("football season").
+        total = sum(c.idf for c in query.concepts)
+        if sum(c.idf for c in query.concepts if not c.terms) > MAX_UNKNOWN_SHARE * total:
             return False
         # "What is the population of ...": the thing asked about is in no article.
         if _WHAT_IS_RE.match(query.text) and not query.concepts[0].known:

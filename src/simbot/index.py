@@ -68,7 +68,7 @@ _FILES = {
     "stems": ".txt", "definitions": ".json", "texts": ".txt",
 }  # fmt: skip
 # Shipped word lists whose words questions are analysed with (query expansion).
-_LISTS = ("synonyms", "abbreviations")
+_LISTS = ("synonyms", "abbreviations", "paraphrases")
 _PARENTHESISED_RE = re.compile(r"\(([^()]*)\)")
 #: Files of at least this many bytes are memory-mapped, smaller ones read.
 _MAP_FROM = 1 << 16

@@ -7,6 +7,7 @@ articles; the articles' spelling of a misspelt word; its common synonyms), each 
 
 from __future__ import annotations
 
+import bisect
 import enum
 import math
 import re
@@ -14,8 +15,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
 
-from simbot.analysis import Analyzer, data_lines, fold, squeeze, tokenize
+from simbot.analysis import Analyzer, Token, data_lines, fold, squeeze, tokenize
 from simbot.index import Index
+from simbot.paraphrase import Paraphrase, base_forms, find, spell_out_chat
 from simbot.spelling import correct
 
 #: Questions are cut to this many characters before analysis: nobody asks in more words.
@@ -25,6 +27,8 @@ ALIAS_WEIGHT = 1.0
 SPELLING_WEIGHT = 0.9
 SYNONYM_WEIGHT = 0.3
 SYNONYM_CREDIT = 0.5
+PARAPHRASE_WEIGHT = 0.7
+PARAPHRASE_CREDIT = 0.8
 MAX_SYNONYMS = 4
 #: How far into a question its question word may stand.
 KIND_WORDS = 5
@@ -48,17 +52,14 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
         r"\b(?:what|then) (?:happened|came|comes|did \w+ (?:say|do)) (?:next|after|then)\b"
         r"|\bwhat next\b|\bthen what\b")),
     (Kind.NUMBER, re.compile(
-        r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|proportion|share)\b|\bnumber of\b")),
+        r"\bhow (?:many|much|old)\b|\bnumber of\b"
+        r"|\bwhat (?:number|percentage|proportion|share)\b")),
     (Kind.TIME, re.compile(r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bhow long ago\b")),
     (Kind.DURATION, re.compile(r"\bhow long\b|\bfor how many (?:years|months)\b")),
     (Kind.WHERE, re.compile(r"\bwhere\b|\bwhich (?:place|town|city|county|area|region)\b")),
     (Kind.WHO, re.compile(
         r"\bwho(?:'s|se|m)?\b|\bwhich (?:organi[sz]ation|body|group|person|charity|people)\b")),
 ]  # fmt: skip
-_INFLECTIONS = (
-    ("ies", ("y",)), ("ied", ("y",)), ("es", ("", "e")), ("s", ("",)), ("ed", ("", "e")),
-    ("ing", ("", "e")), ("ly", ("",)),
-)  # fmt: skip
 # "How long", "how many": they say what kind of answer is wanted, not what it is about.
 _QUESTION_FRAME_RE = re.compile(r"\bhow (?:long|many|much|often|far|big)\b", re.IGNORECASE)
 _DEFINE_RE = re.compile(
@@ -75,6 +76,8 @@ class Concept:
     #: Ways a paragraph can cover this word: all of a group's terms, for the credit given.
     groups: list[tuple[tuple[int, ...], float]] = field(default_factory=list)
     idf: float = 0.0
+    #: The word's own term, when the articles hold it.
+    own: int | None = None
 
     def add(self, term_id: int | None, weight: float, credit: float) -> None:
         """Count ``term_id`` as this word, with a BM25 weight and a share of coverage credit."""
@@ -82,13 +85,19 @@ class Concept:
             self.terms[term_id] = max(weight, self.terms.get(term_id, 0.0))
             self.groups.append(((term_id,), credit))
 
-    def add_name(self, term_ids: list[int]) -> None:
-        """Count a name ("high intensity network") as this word, the acronym "HIN"."""
+    def add_way(
+        self, term_ids: list[int], weight: float = ALIAS_WEIGHT, credit: float = 1.0
+    ) -> None:
+        """Count words said together as this word: a name ("high intensity network") for the
+        acronym "HIN", or the articles' wording of an everyday phrase.
+
+        The BM25 weight is shared among the words; a paragraph covers this word with all of them.
+        """
         if term_ids:
             for term_id in term_ids:
-                weight = ALIAS_WEIGHT / len(term_ids)
-                self.terms[term_id] = max(weight, self.terms.get(term_id, 0.0))
-            self.groups.append((tuple(term_ids), 1.0))
+                share = weight / len(term_ids)
+                self.terms[term_id] = max(share, self.terms.get(term_id, 0.0))
+            self.groups.append((tuple(term_ids), credit))
 
     @property
     def known(self) -> bool:
@@ -154,50 +163,81 @@ def parse(question: str, index: Index, analyzer: Analyzer, aliases: AliasTable) 
     concepts: list[Concept] = []
     acronyms: list[str] = []
     terms_in_order: list[str] = []
-    words = _ABBREVIATION_RE.sub(lambda m: squeeze(m.group()), _QUESTION_FRAME_RE.sub(" ", text))
-    for token, term in analyzer.question_tokens(words):
+    plain = spell_out_chat(text)
+    words = _ABBREVIATION_RE.sub(lambda m: squeeze(m.group()), _QUESTION_FRAME_RE.sub(" ", plain))
+    tokens = tokenize(words)
+    everyday = find([t.folded for t in tokens], analyzer.lemmas)
+    reworded = {n for p in everyday for n in range(p.start, p.end)}
+    positions: list[int] = []
+    for position, token in enumerate(tokens):
+        term = None if token.folded in analyzer.question_words else analyzer.term(token.folded)
+        if not term:
+            continue
         concept = Concept(token.folded)
-        term_id = index.term_ids.get(term)
-        concept.add(term_id, 1.0, 1.0)
-        if term_id is None and token.folded not in synonyms():
+        concept.own = index.term_ids.get(term)
+        concept.add(concept.own, 1.0, 1.0)
+        if concept.own is None and position not in reworded and token.folded not in synonyms():
             fixed = correct(token.folded, index.words)
             if fixed is not None:
                 concept.add(index.words[fixed][0], SPELLING_WEIGHT, SPELLING_WEIGHT)
         name = aliases.names.get(term)
         if name:
             acronyms.append(term)
-            concept.add_name([t for a in name if (t := index.term_ids.get(a)) is not None])
+            concept.add_way([t for a in name if (t := index.term_ids.get(a)) is not None])
         for synonym in _synonyms_of(token.folded, analyzer)[:MAX_SYNONYMS]:
             concept.add(index.term_ids.get(synonym), SYNONYM_WEIGHT, SYNONYM_CREDIT)
-        concept.idf = (
-            float(index.idf[term_id]) if term_id is not None else
-            max((float(index.idf[t]) for t in concept.terms), default=unknown_idf)
-        )  # fmt: skip
         concepts.append(concept)
+        positions.append(position)
         terms_in_order.append(term)
     _add_acronyms_of_names(concepts, terms_in_order, index, aliases)
-    kind = question_kind(fold(text), bool(acronyms))
-    sequence = [t.folded for t in tokenize(text)]
+    _add_paraphrases(concepts, positions, everyday, tokens, index, analyzer)
+    for concept in concepts:
+        concept.idf = (
+            float(index.idf[concept.own]) if concept.own is not None else
+            max((float(index.idf[t]) for t in concept.terms), default=unknown_idf)
+        )  # fmt: skip
+    kind = question_kind(fold(plain), bool(acronyms))
+    sequence = [t.folded for t in tokenize(plain)]
     return Query(text, concepts, kind, acronyms, sequence)
 
 
-def _base_forms(word: str, analyzer: Analyzer) -> list[str]:
-    """Guesses at the dictionary form of an inflected word ("piloted" -> "pilot")."""
-    forms = [word, analyzer.lemmas.get(word, "")]
-    for suffix, replacements in _INFLECTIONS:
-        if word.endswith(suffix) and len(word) > len(suffix) + 2:
-            stem = word[: -len(suffix)]
-            forms += [stem + r for r in replacements]
-            if len(stem) > 2 and stem[-1] == stem[-2]:  # "trialled" -> "trial"
-                forms.append(stem[:-1])
-    return [f for f in forms if f]
+def _add_paraphrases(
+    concepts: list[Concept],
+    positions: list[int],
+    everyday: list[Paraphrase],
+    tokens: list[Token],
+    index: Index,
+    analyzer: Analyzer,
+) -> None:
+    """Count the articles' wording of an everyday phrase as the question's words.
+
+    The phrase's first word takes the articles' words for BM25; a paragraph holding them covers
+    every word of the phrase. A phrase of stopwords alone ("get in") becomes a word of its own.
+    """
+    for phrase in everyday:
+        inside = [
+            c for c, at in zip(concepts, positions, strict=True) if phrase.start <= at < phrase.end
+        ]
+        if not inside:
+            at = bisect.bisect_left(positions, phrase.start)
+            words = " ".join(t.folded for t in tokens[phrase.start : phrase.end])
+            inside = [Concept(words)]
+            concepts.insert(at, inside[0])
+            positions.insert(at, phrase.start)
+        for way in phrase.ways:
+            terms = [index.term_ids.get(t) for w in way if (t := analyzer.term(w))]
+            ids = [t for t in terms if t is not None]
+            if ids and len(ids) == len(terms):
+                inside[0].add_way(ids, PARAPHRASE_WEIGHT, PARAPHRASE_CREDIT)
+                for concept in inside[1:]:
+                    concept.groups.append((tuple(ids), PARAPHRASE_CREDIT))
 
 
 def _synonyms_of(word: str, analyzer: Analyzer) -> list[str]:
     table = synonyms()
     own = analyzer.term(word)
     found: list[str] = []
-    for candidate in _base_forms(word, analyzer):
+    for candidate in base_forms(word, analyzer.lemmas):
         for synonym in table.get(candidate, []):
             term = analyzer.term(synonym)
             if term and term != own and term not in found:

@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 INDEX = ROOT / "index"
 DEV = Path(__file__).resolve().parent / "data" / "dev.jsonl"
+#: More questions, in chat style, written without sight of the dev set (see data/README.md).
+CHAT = DEV.with_name("chat.jsonl")
 
 
 @cache
@@ -21,6 +23,6 @@ def shipped_answerer() -> Answerer:
     return Answerer.load(INDEX)
 
 
-def dev_questions() -> list[dict[str, Any]]:
-    """The shared development questions, copied into tests/data."""
-    return [json.loads(line) for line in DEV.read_text("utf-8").splitlines() if line.strip()]
+def dev_questions(path: Path = DEV) -> list[dict[str, Any]]:
+    """The shared development questions, copied into tests/data (or another set's)."""
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]

@@ -10,7 +10,7 @@ from simbot.answer import MAX_QUOTES, Answer
 from simbot.evaluate import evaluate, load_questions
 from simbot.index import NUMBER, SAME_AS
 from simbot.query import parse
-from support import DEV, SEEDS, dev_questions, shipped_answerer
+from support import CHAT, DEV, SEEDS, dev_questions, shipped_answerer
 
 
 def _assert_verbatim(answer: Answer) -> None:
@@ -22,8 +22,10 @@ def _assert_verbatim(answer: Answer) -> None:
         assert quote.text.count("\n") <= 2  # at most three paragraphs
 
 
-@pytest.mark.parametrize("record", dev_questions(), ids=lambda r: r["id"])
-def test_every_dev_answer_is_verbatim(record: dict[str, object]) -> None:
+@pytest.mark.parametrize(
+    "record", dev_questions() + dev_questions(CHAT), ids=lambda r: str(r["id"])
+)
+def test_every_answer_to_the_question_sets_is_verbatim(record: dict[str, object]) -> None:
     answer = shipped_answerer().answer(str(record["question"]), limit=MAX_QUOTES)
     assert len(answer.quotes) <= MAX_QUOTES
     _assert_verbatim(answer)

@@ -20,6 +20,9 @@ _INFLECTIONS = (
     ("ies", ("y",)), ("ied", ("y",)), ("es", ("", "e")), ("s", ("",)), ("ed", ("", "e")),
     ("ing", ("", "e")), ("ly", ("",)),
 )  # fmt: skip
+#: The list's shape: first word -> (everyday phrase, the articles' wordings), longest first.
+Table = Mapping[str, Sequence[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]]]
+
 
 @dataclass(frozen=True, slots=True)
 class Paraphrase:
@@ -57,11 +60,8 @@ def base_forms(word: str, lemmas: Mapping[str, str]) -> list[str]:
 
 
 @cache
-def paraphrases() -> dict[str, list[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]]]:
-    """The shipped list by first word: everyday phrase (words) and the articles' wordings.
-
-    A first word's phrases come longest first, so that the longest one standing is found.
-    """
+def paraphrases() -> Table:
+    """The shipped list, by first word (the longest phrase standing is found first)."""
     table: dict[str, list[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]]] = {}
     for line in data_lines("paraphrases"):
         phrase, _, ways = line.partition("\t")
@@ -75,15 +75,12 @@ def paraphrases() -> dict[str, list[tuple[tuple[str, ...], tuple[tuple[str, ...]
     return table
 
 
-Table = Mapping[str, Sequence[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]]]
-
-
 def find(
     words: Sequence[str], lemmas: Mapping[str, str], table: Table | None = None
 ) -> list[Paraphrase]:
     """The everyday phrases among a question's folded ``words``, in order, never overlapping.
 
-    ``table`` is the shipped list unless given, in the shape ``paraphrases`` returns.
+    ``table`` is the shipped list unless given.
     """
     table = paraphrases() if table is None else table
     forms = [list(dict.fromkeys(base_forms(w, lemmas))) for w in words]
@@ -94,8 +91,10 @@ def find(
         for first in forms[start]:
             for phrase, ways in table.get(first, ()):
                 end = start + len(phrase)
-                if (best is None or end > best.end) and end <= len(words) and all(
-                    word in forms[start + k] for k, word in enumerate(phrase[1:], 1)
+                if (
+                    (best is None or end > best.end)
+                    and end <= len(words)
+                    and all(word in forms[start + k] for k, word in enumerate(phrase[1:], 1))
                 ):
                     best = Paraphrase(start, end, ways)
         if best is None:

@@ -27,8 +27,9 @@ ALIAS_WEIGHT = 1.0
 SPELLING_WEIGHT = 0.9
 SYNONYM_WEIGHT = 0.3
 SYNONYM_CREDIT = 0.5
-PARAPHRASE_WEIGHT = 0.7
-PARAPHRASE_CREDIT = 0.8
+#: The articles' wording of an everyday phrase is trusted like a respelling.
+PARAPHRASE_WEIGHT = 1.0
+PARAPHRASE_CREDIT = SPELLING_WEIGHT
 MAX_SYNONYMS = 4
 #: How far into a question its question word may stand.
 KIND_WORDS = 5
@@ -101,7 +102,7 @@ class Concept:
 
     @property
     def known(self) -> bool:
-        """Whether the articles hold this word itself (stemmed or respelt, not a synonym)."""
+        """Whether the articles hold this word: itself, respelt or paraphrased, not a synonym."""
         return any(credit >= SPELLING_WEIGHT for _, credit in self.groups)
 
 

@@ -161,7 +161,7 @@ class Answerer:
         if not hits:
             return []
         pids = np.array([h.pid for h in hits], dtype=np.int64)
-        total = sum(c.idf for c in query.concepts) or 1.0
+        total = query.weight or 1.0
         covered = np.zeros(len(hits))
         for concept in query.concepts:
             share = np.zeros(len(hits))
@@ -218,8 +218,8 @@ class Answerer:
         if max(c.coverage for c in candidates) < MIN_COVERAGE:
             return False
         # Most of what is asked about is in no article, in any wording ("football season").
-        total = sum(c.idf for c in query.concepts)
-        if sum(c.idf for c in query.concepts if not c.terms) > MAX_UNKNOWN_SHARE * total:
+        unknown = sum(c.idf for c in query.concepts if not c.terms)
+        if unknown > MAX_UNKNOWN_SHARE * query.weight:
             return False
         # "What is the population of ...": the thing asked about is in no article.
         if _WHAT_IS_RE.match(query.text) and not query.concepts[0].known:

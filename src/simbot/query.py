@@ -117,6 +117,11 @@ class Query:
     #: The question's words, folded, in order (for phrase matching).
     sequence: list[str] = field(default_factory=list)
 
+    @property
+    def weight(self) -> float:
+        """The question's whole weight: the idf of all its words (coverage is a share of it)."""
+        return sum(c.idf for c in self.concepts)
+
     def bigrams(self) -> set[tuple[str, str]]:
         """Pairs of consecutive words of the question."""
         return set(pairwise(self.sequence))

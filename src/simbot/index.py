@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import io
 import json
+import math
 import mmap
 import os
 import re
@@ -75,8 +76,14 @@ _MAP_FROM = 1 << 16
 
 
 def lucene_idf(n: int, df: npt.NDArray[np.int64]) -> FloatArray:
-    """Lucene's BM25 idf, ``log(1 + (N - df + 0.5) / (df + 0.5))``: never zero or negative."""
-    return np.log1p((n - df + 0.5) / (df + 0.5))
+    """Lucene's BM25 idf, ``log(1 + (N - df + 0.5) / (df + 0.5))``: never zero or negative.
+
+    ``math.log1p`` (the C library's, correctly rounded in practice) rather than numpy's: numpy picks
+    a SIMD kernel by processor, which can differ in the last bit, and the committed index must equal
+    a fresh build on any machine.
+    """
+    ratios = ((n - df + 0.5) / (df + 0.5)).tolist()
+    return np.array([math.log1p(r) for r in ratios], dtype=np.float64)
 
 
 def term_weights(tf: IntArray, doc_len: IntArray, avgdl: float) -> FloatArray:

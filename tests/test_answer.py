@@ -124,6 +124,25 @@ def test_chat_spellings_are_read_as_the_words_they_stand_for() -> None:
     assert [q.text for q in chat.quotes] == [q.text for q in plain.quotes]
 
 
+@pytest.mark.parametrize(
+    ("padded", "plain"),
+    [
+        ("hey who is paul jennings?", "who is paul jennings?"),
+        ("lol ok so what does NSUN stand for tbh", "what does NSUN stand for"),
+        ("wtf why r ppl worried about data sharing", "why are people worried about data sharing"),
+        ("why wasnt the report published", "why was the report not published"),
+        ("WHO IS PAUL JENNINGS", "who is paul jennings"),
+    ],
+)
+def test_filler_swearing_capitals_and_bare_contractions_change_nothing(
+    padded: str, plain: str
+) -> None:
+    padded_answer = shipped_answerer().answer(padded)
+    plain_answer = shipped_answerer().answer(plain)
+    assert plain_answer.answered
+    assert [q.text for q in padded_answer.quotes] == [q.text for q in plain_answer.quotes]
+
+
 def test_acronym_and_name_find_each_other() -> None:
     by_acronym = shipped_answerer().answer("what does NSUN stand for")
     assert "National Survivor User Network (NSUN)" in by_acronym.quotes[0].text

@@ -150,7 +150,9 @@ class Analyzer:
         # question about them is analysed without importing nltk.
         self.known = known
         self.stopwords = word_list("stopwords")
-        self.question_words = word_list("question_words")
+        #: Chat filler, greetings and swearing ("hey", "lol", "tbh"): they frame a question too.
+        self.filler = word_list("filler_words")
+        self.question_words = word_list("question_words") | self.filler
         self.lemmas = word_pairs("lemmas")
         self._terms: dict[str, str | None] = {}
         # Characters of a token -> (folded word, term), or None when it has no term.

@@ -202,7 +202,9 @@ def parse(question: str, index: Index, analyzer: Analyzer, aliases: AliasTable) 
             float(index.idf[concept.own]) if concept.own is not None else
             max((float(index.idf[t]) for t in concept.terms), default=unknown_idf)
         )  # fmt: skip
-    kind = question_kind(fold(plain), bool(acronyms))
+    # Filler says nothing of the kind asked for and must not push the question word out of reach.
+    framed = " ".join(w for w in fold(plain).split() if w.strip(".,!?;:") not in analyzer.filler)
+    kind = question_kind(framed, bool(acronyms))
     sequence = [t.folded for t in tokenize(plain)]
     return Query(text, concepts, kind, acronyms, sequence)
 

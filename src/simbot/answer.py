@@ -20,6 +20,7 @@ from simbot.analysis import Analyzer, folded_words, tokenize
 from simbot.context import MAX_WINDOW
 from simbot.index import DOC, END, NUMBER, SAME_AS, SHOW_FROM, START, DocumentEntry, Index
 from simbot.query import AliasTable, Kind, Query, parse
+from simbot.ranker import FEATURES, FloatArray, Ranker, log_length, reciprocal_ranks, shipped
 from simbot.retrieve import Retriever
 
 #: The answer contract: at most five passages, each of at most three paragraphs.
@@ -34,6 +35,8 @@ MAX_UNKNOWN_SHARE = 0.5
 MIN_NUMBER_COVERAGE = 0.75
 #: Later quotes must score at least this share of the first one's.
 MIN_RELATIVE_SCORE = 0.55
+#: The same, for the learned ranker's probabilities (chosen on the chat set).
+MIN_RELATIVE_PROBABILITY = 0.05
 BM25_SHARE = 0.4
 KIND_BONUS = 0.15
 #: How many words apart a figure and the thing it counts may stand.
@@ -60,6 +63,12 @@ _WHO_RE = re.compile(
     r"|president|officer|coalition of|group of|members?)\b",
     re.IGNORECASE,
 )
+# A reason given: "because", "after", "due to", "as a result", "so that", "in order to".
+_REASON_RE = re.compile(
+    r"\b(?:because|since|after|due to|as a result|so that|in order to|reasons?|following|concerns?"
+    r"|amid|despite|led to|caused|thanks to)\b",
+    re.IGNORECASE,
+)
 _WHERE_RE = re.compile(r"\b(?:in|on|at|across|from) (?:the )?[A-Z][a-z]+")
 _WHAT_IS_RE = re.compile(r"\W*(?:what|which)(?:'s|’s|s| is| are| was| were)\b", re.IGNORECASE)
 _KIND_RES = {
@@ -68,6 +77,7 @@ _KIND_RES = {
     Kind.DURATION: _DURATION_RE,
     Kind.WHO: _WHO_RE,
     Kind.WHERE: _WHERE_RE,
+    Kind.WHY: _REASON_RE,
 }
 
 
@@ -114,22 +124,38 @@ class Answer:
 
 
 @dataclass(slots=True)
-class _Candidate:
+class Candidate:
+    """A paragraph that may answer the question, with what the engine knows of it."""
+
     pid: int
     bm25: float
     coverage: float
     kind_match: bool
+    #: The engine's hand-made score (BM25 share, coverage, kind, word pairs).
+    engine: float = 0.0
+    phrase: float = 0.0
+    bm25_rank: int = 0
+    #: What orders the candidates: the learned ranker's probability, or else ``engine``.
     rank: float = 0.0
 
 
 class Answerer:
     """Answers questions from one loaded index."""
 
-    def __init__(self, index: Index, analyzer: Analyzer | None = None) -> None:
+    def __init__(
+        self, index: Index, analyzer: Analyzer | None = None, *, learned: bool = True
+    ) -> None:
         self.index = index
         self.analyzer = analyzer or Analyzer(known=index if index.analyzed_alike else None)
         self.aliases = AliasTable(index, self.analyzer)
         self.retriever = Retriever(index)
+        #: Without the learned ranker (``learned=False`` or none shipped) the engine's score ranks.
+        self.ranker: Ranker | None = shipped() if learned else None
+        rows = index.paragraphs
+        self._doc_sizes = np.bincount(rows[:, DOC]) if len(rows) else np.zeros(0, dtype=np.int64)
+        self._group_sizes = (
+            np.bincount(rows[:, SAME_AS]) if len(rows) else np.zeros(0, dtype=np.int64)
+        )
 
     @classmethod
     def load(cls, index_dir: Path) -> Answerer:
@@ -149,14 +175,37 @@ class Answerer:
         query = parse(question, self.index, self.analyzer, self.aliases)
         if not query.concepts:
             return Answer(question, (), "empty" if not question.strip() else "no-words")
+        if query.kind is Kind.ADVICE:
+            # News reports cannot tell someone what to do about their own care: quoting them
+            # as if they did would mislead. The front ends give the maintainers' signpost.
+            return Answer(question, (), "advice")
         candidates = self._candidates(query)
         if not candidates or not self._answers(query, candidates):
             return Answer(question, (), "not-covered")
         best = candidates[0].rank
-        chosen = [c for c in candidates if c.rank >= MIN_RELATIVE_SCORE * best]
+        keep = MIN_RELATIVE_SCORE if self.ranker is None else MIN_RELATIVE_PROBABILITY
+        chosen = [c for c in candidates if c.rank >= keep * best]
         return Answer(question, tuple(self._quotes(query, chosen, limit)))
 
-    def _candidates(self, query: Query) -> list[_Candidate]:
+    def candidates(self, question: str) -> tuple[Query, list[Candidate], FloatArray]:
+        """The question as parsed, its candidates in the engine's order, and their features.
+
+        For fitting the ranker (``tools/fit_ranker.py``): the features do not depend on it.
+        """
+        query = parse(question, self.index, self.analyzer, self.aliases)
+        found = self._engine_candidates(query) if query.concepts else []
+        return query, found, self.features(query, found)
+
+    def _candidates(self, query: Query) -> list[Candidate]:
+        candidates = self._engine_candidates(query)
+        if self.ranker is not None and candidates:
+            scores = self.ranker.score(self.features(query, candidates))
+            for candidate, score in zip(candidates, scores.tolist(), strict=True):
+                candidate.rank = score
+            candidates.sort(key=lambda c: (-c.rank, c.pid))
+        return candidates
+
+    def _engine_candidates(self, query: Query) -> list[Candidate]:
         hits = self.retriever.search(query.weighted_terms(), CANDIDATES)
         if not hits:
             return []
@@ -175,17 +224,56 @@ class Answerer:
         pattern = _KIND_RES.get(query.kind)
         bigrams = query.bigrams()
         candidates = []
-        for hit, coverage in zip(hits, covered / total, strict=True):
+        for bm25_rank, (hit, coverage) in enumerate(zip(hits, covered / total, strict=True)):
             kind_match = self._kind_match(query, hit.pid, pattern)
-            rank = (
+            phrase = self._phrase_share(bigrams, hit.pid)
+            engine = (
                 BM25_SHARE * hit.score / top
                 + (1 - BM25_SHARE) * coverage
                 + (KIND_BONUS if kind_match else 0.0)
-                + PHRASE_BONUS * self._phrase_share(bigrams, hit.pid)
+                + PHRASE_BONUS * phrase
             )
-            candidates.append(_Candidate(hit.pid, hit.score, float(coverage), kind_match, rank))
-        candidates.sort(key=lambda c: (-c.rank, c.pid))
+            candidates.append(
+                Candidate(
+                    hit.pid, hit.score, float(coverage), kind_match, engine, phrase, bm25_rank,
+                    engine,
+                )
+            )
+        candidates.sort(key=lambda c: (-c.engine, c.pid))
         return candidates
+
+    def features(self, query: Query, candidates: list[Candidate]) -> FloatArray:
+        """One row of ``ranker.FEATURES`` per candidate (in the candidates' order)."""
+        matrix = np.zeros((len(candidates), len(FEATURES)))
+        if not candidates:
+            return matrix
+        rows = self.index.paragraphs
+        top_bm25 = max(c.bm25 for c in candidates) or 1.0
+        top_coverage = max(c.coverage for c in candidates)
+        engine_rr = reciprocal_ranks([c.engine for c in candidates])
+        asks_kind = query.kind is not Kind.ANY
+        for i, c in enumerate(candidates):
+            row = rows[c.pid]
+            doc = int(row[DOC])
+            size = int(self._doc_sizes[doc])
+            matrix[i] = (
+                c.bm25 / top_bm25,
+                1.0 / (c.bm25_rank + 1),
+                c.coverage,
+                c.coverage - top_coverage,
+                float(c.kind_match),
+                float(asks_kind and not c.kind_match),
+                c.phrase,
+                engine_rr[i],
+                log_length(int(row[END]) - int(row[START])),
+                float(int(row[NUMBER]) == 1),
+                (int(row[NUMBER]) - 1) / max(size - 1, 1),
+                float(self._group_sizes[int(row[SAME_AS])] > 1),
+                float(int(row[SHOW_FROM]) != c.pid),
+                0.0,
+                -1.0,
+            )
+        return matrix
 
     def _phrase_share(self, bigrams: set[tuple[str, str]], pid: int) -> float:
         """The share of the question's word pairs that stand together in the paragraph."""
@@ -209,7 +297,7 @@ class Answerer:
         near = [n for n, t in enumerate(tokens) if self.analyzer.term(t.folded) in focus]
         return any(abs(f - w) <= FIGURE_DISTANCE for f in figures for w in near)
 
-    def _answers(self, query: Query, candidates: list[_Candidate]) -> bool:
+    def _answers(self, query: Query, candidates: list[Candidate]) -> bool:
         """Whether the best paragraphs hold enough of the question to answer it.
 
         Raw BM25 scores are not comparable across questions, so the decision rests on
@@ -233,7 +321,7 @@ class Answerer:
 
     # -- quoting --------------------------------------------------------------------------------
 
-    def _quotes(self, query: Query, chosen: list[_Candidate], limit: int) -> list[Quote]:
+    def _quotes(self, query: Query, chosen: list[Candidate], limit: int) -> list[Quote]:
         spans: list[list[int]] = []  # [first pid, last pid]
         scores: list[float] = []
         shown_groups: dict[int, int] = {}  # duplicate group -> index of the span showing it

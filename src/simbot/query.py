@@ -46,9 +46,21 @@ class Kind(enum.Enum):
     WHERE = "where"
     DEFINE = "define"
     NEXT = "next"
+    WHY = "why"
+    #: "How do I get off SIM": advice for the asker, which news articles cannot give.
+    ADVICE = "advice"
 
 
 _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
+    # Procedural or normative questions in the first person ("how do i", "should i", "who do i
+    # complain to"); "can i ..." and "how can i help" are left alone: the articles often answer
+    # them ("can I still go to A&E", "how can I support the campaign").
+    (Kind.ADVICE, re.compile(
+        r"^(?:how (?:do|should) (?:i|we)|how to|(?:who|where|what) (?:do|should) (?:i|we)"
+        r"|should (?:i|we)|am i (?:allowed|supposed))\b")),
+    (Kind.WHY, re.compile(
+        r"\bwhy\b|\bhow come\b|\bwhat (?:was|is|were|are) the reasons?\b"
+        r"|\bwhat (?:made|caused|led)\b|\bfor what reason\b")),
     (Kind.NEXT, re.compile(
         r"\b(?:what|then) (?:happened|came|comes|did \w+ (?:say|do)) (?:next|after|then)\b"
         r"|\bwhat next\b|\bthen what\b")),

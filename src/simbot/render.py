@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from simbot.answer import Answer, Citation, Quote
+from simbot.messages import DEFAULT_ADVICE_MESSAGE, NOT_FROM_THE_ARTICLES
 
 #: Telegram's limit on one message (``telegram.constants.MessageLimit.MAX_TEXT_LENGTH``); kept
 #: here as a plain number so that rendering does not import the Telegram stack.
@@ -30,9 +31,14 @@ def telegram_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _no_answer(answer: Answer) -> str:
-    """What to say instead of quotes: a nudge when there was no question, else an honest no."""
-    return EMPTY_QUESTION if answer.reason in {"empty", "no-words"} else NO_ANSWER
+def _no_answer(answer: Answer, advice: str) -> str:
+    """What to say instead of quotes: a nudge when there was no question, the maintainers'
+    signpost when it asked for advice, else an honest no."""
+    if answer.reason in {"empty", "no-words"}:
+        return EMPTY_QUESTION
+    if answer.reason == "advice":
+        return f"{NOT_FROM_THE_ARTICLES} {advice}"
+    return NO_ANSWER
 
 
 def citation_label(citation: Citation, last_paragraph: int | None = None) -> str:
@@ -95,10 +101,10 @@ def to_json(answer: Answer) -> dict[str, Any]:
 # -- terminal -----------------------------------------------------------------------------------
 
 
-def to_text(answer: Answer, color: bool = False) -> str:
+def to_text(answer: Answer, color: bool = False, advice: str = DEFAULT_ADVICE_MESSAGE) -> str:
     """The answer for a terminal: numbered quotes, each with its citation."""
     if not answer.answered:
-        return _no_answer(answer)
+        return _no_answer(answer, advice)
     blocks: list[str] = []
     for number, quote in enumerate(answer.quotes, 1):
         body = (
@@ -165,10 +171,12 @@ def _chunks(text: str, highlights: Sequence[tuple[int, int]], budget: int) -> li
     return spans
 
 
-def to_telegram_html(answer: Answer, limit: int = TELEGRAM_MAX_TEXT) -> list[str]:
+def to_telegram_html(
+    answer: Answer, limit: int = TELEGRAM_MAX_TEXT, advice: str = DEFAULT_ADVICE_MESSAGE
+) -> list[str]:
     """The answer as Telegram HTML messages, each within ``limit``, split between quotes."""
     if not answer.answered:
-        return [html.escape(_no_answer(answer))]
+        return [html.escape(_no_answer(answer, advice))]
     blocks = [block for quote in answer.quotes for block in quote_html(quote, limit)]
     return pack_html(blocks, limit)
 

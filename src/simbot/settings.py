@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from simbot.errors import SimbotError
+from simbot.messages import DEFAULT_ADVICE_MESSAGE
 
 #: Where Docker and Kubernetes mount secrets files (one file per setting, named like the variable).
 DEFAULT_SECRETS_DIR = Path("/run/secrets")
@@ -92,6 +93,11 @@ class Settings(BaseSettings):
     crisis_message: str = Field(
         default=DEFAULT_CRISIS_MESSAGE,
         description="Support message put before answers to questions that signal distress.",
+    )
+    advice_message: str = Field(
+        default=DEFAULT_ADVICE_MESSAGE,
+        min_length=1,
+        description="Signpost given instead of quotes when a question asks for personal advice.",
     )
     log_level: str = Field(
         default="INFO", description="Logging level of `simbot run` (DEBUG, INFO, WARNING, ...)."

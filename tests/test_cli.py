@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from support import DEV, ROOT, SEEDS, dev_questions
+from simbot.answer import Answer, Answerer
+from simbot.cli import answer_lines
+from support import DEV, ROOT, SEEDS, dev_questions, shipped_answerer
 
 
 def simbot(*args: str, cwd: Path = ROOT, stdin: str | None = None,
@@ -126,3 +129,34 @@ def test_a_malformed_setting_names_its_variable() -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "SIMBOT_RATE_LIMIT_COUNT" in result.stderr
+
+
+def test_a_question_that_once_crashed_the_batch_is_answered_and_the_batch_goes_on() -> None:
+    result = simbot("ask", "--json", "-", stdin="pplſ who is the director\nthe next question\n")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["question"] for line in lines] == ["pplſ who is the director", "the next question"]
+
+
+class _FailingAnswerer(Answerer):
+    """Fails on one question, as any unforeseen bug in the answer path would."""
+
+    def answer(self, question: str, limit: int = 3) -> Answer:
+        if question == "boom":
+            raise KeyError(question)
+        return super().answer(question, limit)
+
+
+def test_a_question_that_fails_gets_its_own_error_object_and_the_batch_goes_on() -> None:
+    answerer = _FailingAnswerer(shipped_answerer().index)
+    out, err = io.StringIO(), io.StringIO()
+    lines = io.BytesIO(b"what is SIM\nboom\nwho is HIN's director\n")
+    answer_lines(answerer, lines, as_json=True, limit=3, out=out, err=err)
+    objects = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [o["question"] for o in objects] == ["what is SIM", "boom", "who is HIN's director"]
+    assert objects[0]["answered"] and objects[2]["answered"]
+    failed = objects[1]
+    assert failed["answered"] is False and failed["passages"] == []
+    assert failed["reason"] == "error" and "KeyError" in failed["error"]
+    assert err.getvalue().count("\n") == 1 and "line 2" in err.getvalue()

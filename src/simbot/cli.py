@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -206,14 +206,41 @@ def _ask(index_dir: Path, words: list[str], as_json: bool, limit: int) -> int:
 
     answerer = Answerer.load(index_dir)
     if words == ["-"]:
-        for line in sys.stdin:
-            _print_answer(answerer, line.rstrip("\n"), as_json, limit, sys.stdout)
-            sys.stdout.flush()
+        answer_lines(answerer, sys.stdin.buffer, as_json, limit, sys.stdout, sys.stderr)
         return 0
     if words:
         _print_answer(answerer, " ".join(words), as_json, limit, sys.stdout)
         return 0
     return _prompt(answerer, as_json, limit)
+
+
+def answer_lines(
+    answerer: Answerer,
+    lines: Iterable[bytes],
+    as_json: bool,
+    limit: int,
+    out: TextIO,
+    err: TextIO,
+) -> None:
+    """Answers one question a line of ``lines``, in order: exactly one answer per line.
+
+    A question whose answering fails gets an answer of its own that says so (and one line on
+    ``err``); the questions after it are answered as usual, so one bad line never costs a batch.
+    """
+    for number, raw in enumerate(lines, 1):
+        question = raw.rstrip(b"\n").decode("utf-8", "surrogateescape")
+        try:
+            _print_answer(answerer, question, as_json, limit, out)
+        except Exception as error:  # any bug in the answer path: this line's answer says so
+            reason = f"{type(error).__name__}: {error}"
+            print(f"simbot: line {number}: could not answer ({reason})", file=err)
+            if as_json:
+                failed = {"question": question, "answered": False, "passages": [],
+                          "reason": "error", "error": reason}  # fmt: skip
+                out.write(json.dumps(failed, ensure_ascii=False) + "\n")
+            else:
+                out.write(f"Sorry, something went wrong with this question ({reason}).\n")
+        out.flush()
 
 
 def _print_answer(

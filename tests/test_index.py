@@ -118,11 +118,12 @@ def test_damaged_index_is_a_clear_error(tmp_path: Path, damage: str) -> None:
         Index.load(index_dir)
 
 
-def test_check_sees_a_hand_edited_data_file(tmp_path: Path) -> None:
+def test_a_hand_edited_texts_file_is_refused_on_load(tmp_path: Path) -> None:
+    # Once served as good: the bot quoted "Paul Jennongs", words in no article.
     index_dir = tmp_path / "index"
     shutil.copytree(INDEX, index_dir)
     manifest = json.loads((index_dir / MANIFEST).read_text("utf-8"))
     texts = index_dir / manifest["files"]["texts"]
-    texts.write_text(texts.read_text("utf-8").replace("SIM", "MIS", 1), "utf-8")
-    reasons = Index.load(index_dir).stale_reasons(SEEDS)
-    assert any("corrupt" in r for r in reasons)
+    texts.write_text(texts.read_text("utf-8").replace("Jennings", "Jennongs", 1), "utf-8")
+    with pytest.raises(IndexProblem, match=r"text of 00\d_\w+\.txt is not the article"):
+        Index.load(index_dir)

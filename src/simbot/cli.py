@@ -144,8 +144,8 @@ def _index_build(settings: Settings) -> int:
     finally:
         if progress:
             progress.close()
-    for name in report.skipped:
-        print(f"skipped {name}: not an article (articles are .txt files)")
+    for notice in report.skipped:
+        print(f"skipped {notice}")
     print(
         f"read {report.documents} articles from {settings.seeds_dir}: {report.paragraphs} "
         f"paragraphs ({report.duplicates} repeat another word for word), {report.terms} terms"

@@ -369,11 +369,12 @@ class Index:
 
     def stale_reasons(self, seeds_dir: Path) -> list[str]:
         """Why this index does not match the articles in ``seeds_dir`` (empty when it does)."""
-        from simbot.corpus import is_article_name
+        from simbot.corpus import article_files, article_sha256
 
         reasons: list[str] = []
+        # The articles a build would read now (links out, FIFOs and the like are not).
         on_disk = (
-            {p.name: p for p in seeds_dir.iterdir() if p.is_file() and is_article_name(p)}
+            {p.name: p for p, why in article_files(seeds_dir) if why is None}
             if seeds_dir.is_dir()
             else {}
         )
@@ -383,7 +384,7 @@ class Index:
         for name in sorted(indexed.keys() - on_disk.keys()):
             reasons.append(f"{name} is gone")
         for name in sorted(indexed.keys() & on_disk.keys()):
-            if hashlib.sha256(on_disk[name].read_bytes()).hexdigest() != indexed[name]:
+            if article_sha256(on_disk[name]) != indexed[name]:
                 reasons.append(f"{name} has changed")
         if self.manifest.get("analyzer") != Analyzer().settings:
             reasons.append("the analyzer has changed")
@@ -491,7 +492,7 @@ def build(
     out[MANIFEST] = json.dumps(manifest, indent=1, ensure_ascii=False, sort_keys=True).encode()
     duplicates = sum(1 for pid, row in enumerate(rows) if row[SAME_AS] != pid)
     report = BuildReport(
-        len(entries), n, len(counted.vocabulary), duplicates, aliases, corpus.skipped
+        len(entries), n, len(counted.vocabulary), duplicates, aliases, corpus.skip_notices()
     )
     return out, report
 

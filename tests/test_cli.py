@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from support import DEV, ROOT, SEEDS, dev_questions
+from simbot.answer import Answer, Answerer
+from simbot.cli import answer_lines
+from support import DEV, ROOT, SEEDS, dev_questions, shipped_answerer
 
 
 def simbot(*args: str, cwd: Path = ROOT, stdin: str | None = None,
@@ -126,3 +129,70 @@ def test_a_malformed_setting_names_its_variable() -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "SIMBOT_RATE_LIMIT_COUNT" in result.stderr
+
+
+def test_a_question_that_once_crashed_the_batch_is_answered_and_the_batch_goes_on() -> None:
+    result = simbot("ask", "--json", "-", stdin="pplſ who is the director\nthe next question\n")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["question"] for line in lines] == ["pplſ who is the director", "the next question"]
+
+
+class _FailingAnswerer(Answerer):
+    """Fails on one question, as any unforeseen bug in the answer path would."""
+
+    def answer(self, question: str, limit: int = 3) -> Answer:
+        if question == "boom":
+            raise KeyError(question)
+        return super().answer(question, limit)
+
+
+def test_a_question_that_fails_gets_its_own_error_object_and_the_batch_goes_on() -> None:
+    answerer = _FailingAnswerer(shipped_answerer().index)
+    out, err = io.StringIO(), io.StringIO()
+    lines = io.BytesIO(b"what is SIM\nboom\nwho is HIN's director\n")
+    answer_lines(answerer, lines, as_json=True, limit=3, out=out, err=err)
+    objects = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [o["question"] for o in objects] == ["what is SIM", "boom", "who is HIN's director"]
+    assert objects[0]["answered"] and objects[2]["answered"]
+    failed = objects[1]
+    assert failed["answered"] is False and failed["passages"] == []
+    assert failed["reason"] == "error" and "KeyError" in failed["error"]
+    assert err.getvalue().count("\n") == 1 and "line 2" in err.getvalue()
+
+
+def _simbot_bytes(*args: str, stdin: bytes, **env: str) -> subprocess.CompletedProcess[bytes]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SIMBOT_")}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "simbot", *args],
+        cwd=ROOT, input=stdin, capture_output=True, env=environment, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"LC_ALL": "C.UTF-8"}, {"LC_ALL": "C"}, {"PYTHONIOENCODING": "utf-8:strict"},
+     {"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "latin-1"}],
+)  # fmt: skip
+def test_invalid_utf8_on_stdin_is_replaced_per_line_and_said(env: dict[str, str]) -> None:
+    stdin = b"what is SIM\n\xff\xfewho is \xc3 the director\nwho is HIN\xe2\x80\x99s director\n"
+    result = _simbot_bytes("ask", "--json", "-", stdin=stdin, **env)
+    err = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == 0, err
+    assert "Traceback" not in err
+    lines = result.stdout.decode("utf-8").splitlines()  # strict: the output is valid UTF-8
+    questions = [json.loads(line)["question"] for line in lines]
+    assert questions == ["what is SIM", "\ufffd\ufffdwho is \ufffd the director",
+                         "who is HIN’s director"]  # fmt: skip
+    assert err.count("\n") == 1 and "line 2" in err and "UTF-8" in err
+
+
+def test_a_line_is_one_question_whatever_it_holds() -> None:
+    # Only "\n" ends a line: a lone "\r", a form feed or U+2028 inside a question do not.
+    stdin = "one\rtwo\nthree\x0cfour\nfive\u2028six\r\nseven".encode()
+    result = _simbot_bytes("ask", "--json", "-", stdin=stdin)
+    assert result.returncode == 0
+    questions = [json.loads(line)["question"] for line in result.stdout.decode().splitlines()]
+    assert questions == ["one\rtwo", "three\x0cfour", "five\u2028six", "seven"]

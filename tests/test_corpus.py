@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from simbot.corpus import is_article_name, load_corpus, read_document, split_paragraphs
+from simbot.corpus import (
+    MAX_ARTICLE_BYTES,
+    is_article_name,
+    load_corpus,
+    read_document,
+    split_paragraphs,
+)
 from simbot.errors import CorpusError
+from simbot.index import Index, build_and_save
 from support import SEEDS
 
 
@@ -70,3 +79,42 @@ def test_title_is_the_opening_words() -> None:
     assert document.title.startswith("NHS England is unlawfully blocking")
     assert document.title.endswith("…")
     assert len(document.title) <= 91
+
+
+def test_only_regular_files_inside_the_folder_are_read_and_the_rest_is_said(
+    tmp_path: Path,
+) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text("An article.\n", "utf-8")
+    (seeds / "b.txt").symlink_to(seeds / "a.txt")  # a link inside: read
+    outside = tmp_path / "secret.txt"
+    outside.write_text("Words of no article.\n", "utf-8")
+    (seeds / "c.txt").symlink_to(outside)
+    (seeds / "d.txt").symlink_to("/dev/urandom")
+    (seeds / "e.txt").symlink_to(seeds / "f.txt")
+    (seeds / "f.txt").symlink_to(seeds / "e.txt")
+    (seeds / "g.txt").mkdir()
+    os.mkfifo(seeds / "h.txt")
+    (seeds / "i.txt").write_bytes(b"x" * (MAX_ARTICLE_BYTES + 1))
+    corpus = load_corpus(seeds)
+    assert [d.name for d in corpus.documents] == ["a.txt", "b.txt"]
+    notices = dict(notice.split(": ", 1) for notice in corpus.skip_notices())
+    assert notices == {
+        "c.txt": "a link to a file outside the folder",
+        "d.txt": "a link to a file outside the folder",
+        "e.txt": "a loop of links",
+        "f.txt": "a loop of links",
+        "g.txt": "a folder, not a file",
+        "h.txt": "not a regular file (a FIFO, a socket or a device)",
+        "i.txt": f"larger than {MAX_ARTICLE_BYTES >> 20} MiB, too large for an article",
+    }
+
+
+def test_index_check_neither_hangs_on_a_fifo_nor_follows_a_link_out(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    build_and_save(seeds, tmp_path / "index")
+    os.mkfifo(seeds / "zz_fifo.txt")
+    (seeds / "zz_out.txt").symlink_to("/dev/urandom")
+    assert Index.load(tmp_path / "index").stale_reasons(seeds) == []

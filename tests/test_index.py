@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -118,11 +119,54 @@ def test_damaged_index_is_a_clear_error(tmp_path: Path, damage: str) -> None:
         Index.load(index_dir)
 
 
-def test_check_sees_a_hand_edited_data_file(tmp_path: Path) -> None:
+def test_a_hand_edited_texts_file_is_refused_on_load(tmp_path: Path) -> None:
+    # Once served as good: the bot quoted "Paul Jennongs", words in no article.
     index_dir = tmp_path / "index"
     shutil.copytree(INDEX, index_dir)
     manifest = json.loads((index_dir / MANIFEST).read_text("utf-8"))
     texts = index_dir / manifest["files"]["texts"]
-    texts.write_text(texts.read_text("utf-8").replace("SIM", "MIS", 1), "utf-8")
-    reasons = Index.load(index_dir).stale_reasons(SEEDS)
-    assert any("corrupt" in r for r in reasons)
+    texts.write_text(texts.read_text("utf-8").replace("Jennings", "Jennongs", 1), "utf-8")
+    with pytest.raises(IndexProblem, match=r"text of 00\d_\w+\.txt is not the article"):
+        Index.load(index_dir)
+
+
+def test_temp_files_left_by_a_killed_build_are_cleaned_by_the_next(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    build_and_save(SEEDS, index_dir)
+    # What `kill -9` during _write_atomic leaves: mkstemp's name, never renamed.
+    left = [
+        index_dir / ".manifest.json.k2j4x9.tmp",
+        index_dir / ".texts-0123456789abcdef.txt.a1b2.tmp",
+    ]
+    for path in left:
+        path.write_bytes(b"half written")
+    (index_dir / ".keep-me.tmp").write_bytes(b"not ours")
+    build_and_save(SEEDS, index_dir)
+    assert not any(path.exists() for path in left)
+    assert (index_dir / ".keep-me.tmp").exists()
+
+
+def test_a_build_into_a_read_only_folder_is_one_clear_error(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    index_dir.chmod(0o555)
+    try:
+        if os.access(index_dir, os.W_OK):
+            pytest.skip("running as a user who may write anywhere (root)")
+        with pytest.raises(IndexProblem, match="Cannot write the index"):
+            build_and_save(SEEDS, index_dir)
+    finally:
+        index_dir.chmod(0o755)
+
+
+def test_a_build_into_a_loop_of_links_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "index").symlink_to(tmp_path / "loop")
+    (tmp_path / "loop").symlink_to(tmp_path / "index")
+    with pytest.raises(IndexProblem, match="Cannot write the index"):
+        build_and_save(SEEDS, tmp_path / "index")
+
+
+def test_a_build_where_no_folder_can_be_made_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder", "utf-8")
+    with pytest.raises(IndexProblem, match="Cannot write the index"):
+        build_and_save(SEEDS, tmp_path / "a-file" / "index")

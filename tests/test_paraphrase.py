@@ -64,3 +64,13 @@ def test_chat_spellings_are_written_out_as_whole_words_only() -> None:
     # Inside a word, or joined by an apostrophe or a hyphen, a chat spelling is left alone.
     assert spell_out_chat("urge a u-turn; it's ur car") == "urge a u-turn; it's your car"
     assert spell_out_chat("rr r's") == "rr r's"
+
+
+def test_letters_a_case_blind_match_equates_with_ascii_never_break_spelling_out() -> None:
+    # re.IGNORECASE matches "ſ" as "s", the Kelvin sign as "k", "ı" and "İ" as "i", which
+    # str.lower() does not map to them: looking such a match up in the list raised KeyError.
+    for word in word_pairs("chat_words"):
+        for ascii_letter, lookalike in (("s", "ſ"), ("k", "\u212a"), ("i", "ı"), ("i", "İ")):
+            variant = word.replace(ascii_letter, lookalike)
+            assert isinstance(spell_out_chat(f"why {variant} here"), str)
+    assert spell_out_chat("pplſ who is the director").endswith("who is the director")

@@ -7,13 +7,15 @@ and a non-zero exit, never a traceback. The Telegram stack is imported only by `
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
+import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from simbot.errors import SimbotError
 
@@ -142,8 +144,8 @@ def _index_build(settings: Settings) -> int:
     finally:
         if progress:
             progress.close()
-    for name in report.skipped:
-        print(f"skipped {name}: not an article (articles are .txt files)")
+    for notice in report.skipped:
+        print(f"skipped {notice}")
     print(
         f"read {report.documents} articles from {settings.seeds_dir}: {report.paragraphs} "
         f"paragraphs ({report.duplicates} repeat another word for word), {report.terms} terms"
@@ -205,15 +207,93 @@ def _ask(index_dir: Path, words: list[str], as_json: bool, limit: int) -> int:
     from simbot.answer import Answerer
 
     answerer = Answerer.load(index_dir)
+    _utf8_output(sys.stdout, as_json)
     if words == ["-"]:
-        for line in sys.stdin:
-            _print_answer(answerer, line.rstrip("\n"), as_json, limit, sys.stdout)
-            sys.stdout.flush()
+        answer_lines(answerer, _lines(sys.stdin.buffer), as_json, limit, sys.stdout, sys.stderr)
         return 0
     if words:
-        _print_answer(answerer, " ".join(words), as_json, limit, sys.stdout)
+        # Bytes of the arguments that are not UTF-8 reach Python as lone surrogates.
+        answer_lines(answerer, [os.fsencode(" ".join(words))], as_json, limit, sys.stdout,
+                     sys.stderr)  # fmt: skip
         return 0
     return _prompt(answerer, as_json, limit)
+
+
+#: A line of standard input longer than this is cut (questions are cut far shorter anyway).
+MAX_LINE_BYTES = 1 << 16
+# Characters that str.splitlines() and some JSON Lines readers take for line ends, which
+# json.dumps leaves as they are: escaped, an answer is one line for every reader.
+_LINE_BREAKS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
+_LINE_BREAKS_RE = re.compile("[\u2028\u2029\x85]")
+
+
+def json_line(value: object) -> str:
+    """``value`` as one line of JSON text, its line end included."""
+    text = json.dumps(value, ensure_ascii=False)
+    return _LINE_BREAKS_RE.sub(lambda m: _LINE_BREAKS[m.group()], text) + "\n"
+
+
+def valid_text(raw: bytes) -> tuple[str, bool]:
+    """One line of input as text (its line end dropped), and whether bytes that are not
+    UTF-8 had to be replaced with U+FFFD."""
+    if raw.endswith(b"\n"):
+        raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
+    try:
+        return raw.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace"), True
+
+
+def _lines(stream: BinaryIO) -> Iterator[bytes]:
+    """The lines of ``stream``: only ``\n`` ends one, each cut to ``MAX_LINE_BYTES``."""
+    while line := stream.readline(MAX_LINE_BYTES):
+        if not line.endswith(b"\n"):
+            # Cut (or the last line): drop the rest of it, so that it is still one question.
+            while (rest := stream.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                pass
+        yield line
+
+
+def _utf8_output(out: TextIO, as_json: bool) -> None:
+    """JSON is always UTF-8 (RFC 8259); text for a person is in the locale's encoding, with
+    what it cannot hold replaced rather than failing."""
+    if isinstance(out, io.TextIOWrapper):
+        if as_json:
+            out.reconfigure(encoding="utf-8", errors="strict", newline="\n")
+        else:
+            out.reconfigure(errors="replace")
+
+
+def answer_lines(
+    answerer: Answerer,
+    lines: Iterable[bytes],
+    as_json: bool,
+    limit: int,
+    out: TextIO,
+    err: TextIO,
+) -> None:
+    """Answers one question a line of ``lines``, in order: exactly one answer per line.
+
+    A question whose answering fails gets an answer of its own that says so (and one line on
+    ``err``); the questions after it are answered as usual, so one bad line never costs a batch.
+    """
+    for number, raw in enumerate(lines, 1):
+        question, replaced = valid_text(raw)
+        if replaced:
+            print(f"simbot: line {number}: not valid UTF-8, the bad bytes read as \ufffd",
+                  file=err)  # fmt: skip
+        try:
+            _print_answer(answerer, question, as_json, limit, out)
+        except Exception as error:  # any bug in the answer path: this line's answer says so
+            reason = f"{type(error).__name__}: {error}"
+            print(f"simbot: line {number}: could not answer ({reason})", file=err)
+            if as_json:
+                failed = {"question": question, "answered": False, "passages": [],
+                          "reason": "error", "error": reason}  # fmt: skip
+                out.write(json_line(failed))
+            else:
+                out.write(f"Sorry, something went wrong with this question ({reason}).\n")
+        out.flush()
 
 
 def _print_answer(
@@ -223,7 +303,7 @@ def _print_answer(
 
     answer = answerer.answer(question, limit)
     if as_json:
-        out.write(json.dumps(to_json(answer), ensure_ascii=False) + "\n")
+        out.write(json_line(to_json(answer)))
     else:
         out.write(to_text(answer, color=out.isatty()) + "\n")
 
@@ -239,7 +319,8 @@ def _prompt(answerer: Answerer, as_json: bool, limit: int) -> int:
             return 0
         if question.strip().lower() in {"quit", "exit"}:
             return 0
-        _print_answer(answerer, question, as_json, limit, sys.stdout)
+        line = question.encode("utf-8", "surrogateescape")  # stdin's undecodable bytes
+        answer_lines(answerer, [line], as_json, limit, sys.stdout, sys.stderr)
         if interactive:
             print()
 

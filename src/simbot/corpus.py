@@ -8,7 +8,9 @@ shows can always be cut verbatim out of the file.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import os
+import stat
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +19,9 @@ from simbot.errors import CorpusError
 #: Articles are plain-text files; anything else in ``seeds/`` is skipped with a notice.
 ARTICLE_SUFFIX = ".txt"
 _NOT_ARTICLES = ("readme", "license", "licence", "notice", "changelog")
+#: No news article is larger; a larger file is not read (it may never end: a link to a device).
+MAX_ARTICLE_BYTES = 16 << 20
+NOT_AN_ARTICLE = "not an article (articles are .txt files)"
 _TITLE_CHARS = 90
 # Characters that may open or close a line without belonging to the paragraph.
 _EDGE_CHARS = " \t\r\f\v\ufeff\u00a0"
@@ -54,6 +59,12 @@ class Corpus:
 
     documents: tuple[Document, ...]
     skipped: tuple[str, ...] = field(default=())
+    #: Why a skipped file was skipped, when not for ``NOT_AN_ARTICLE``.
+    reasons: Mapping[str, str] = field(default_factory=dict)
+
+    def skip_notices(self) -> tuple[str, ...]:
+        """``name: why`` for every file skipped, for the person who ran the build."""
+        return tuple(f"{name}: {self.reasons.get(name, NOT_AN_ARTICLE)}" for name in self.skipped)
 
     def paragraphs(self) -> Iterator[Paragraph]:
         """Every paragraph of every document, in order."""
@@ -93,10 +104,60 @@ def is_article_name(path: Path) -> bool:
     return not path.stem.lower().startswith(_NOT_ARTICLES)
 
 
+def unsafe_reason(path: Path, folder: Path) -> str | None:
+    """Why the article file ``path`` of ``folder`` must not be read, or ``None`` if it may be.
+
+    Only regular files inside the folder are read, up to ``MAX_ARTICLE_BYTES``: not a link to
+    a file elsewhere (it would be quoted as an article), nor a FIFO or a device (a read that
+    never ends), nor a folder named like an article.
+    """
+    try:
+        if path.is_symlink():
+            target = path.resolve(strict=True)
+            if not target.is_relative_to(folder.resolve(strict=True)):
+                return "a link to a file outside the folder"
+        info = path.stat()
+    except RuntimeError:
+        return "a loop of links"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if stat.S_ISDIR(info.st_mode):
+        return "a folder, not a file"
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file (a FIFO, a socket or a device)"
+    if info.st_size > MAX_ARTICLE_BYTES:
+        return f"larger than {MAX_ARTICLE_BYTES >> 20} MiB, too large for an article"
+    return None
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The bytes of ``path``, if it is a regular file of at most ``MAX_ARTICLE_BYTES``.
+
+    Checked on the open file (it may have changed since it was listed); never waits on a FIFO.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot read the file ({exc.strerror or exc}).") from exc
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ARTICLE_BYTES:
+            raise CorpusError(f"{path}: not an article file (not a regular file, or too large).")
+        data = handle.read(MAX_ARTICLE_BYTES + 1)
+    if len(data) > MAX_ARTICLE_BYTES:
+        raise CorpusError(f"{path}: larger than {MAX_ARTICLE_BYTES >> 20} MiB, too large.")
+    return data
+
+
+def article_sha256(path: Path) -> str:
+    """The SHA-256 of an article file's bytes (read within the same bounds as an article)."""
+    return hashlib.sha256(_read_bounded(path)).hexdigest()
+
+
 def read_document(path: Path) -> Document:
     """Read one article, or raise a ``CorpusError`` that names the file and the fault."""
     try:
-        data = path.read_bytes()
+        data = _read_bounded(path)
     except OSError as exc:
         raise CorpusError(f"{path}: cannot read the file ({exc.strerror or exc}).") from exc
     if b"\x00" in data:
@@ -124,16 +185,27 @@ def load_corpus(seeds_dir: Path) -> Corpus:
         )
     documents: list[Document] = []
     skipped: list[str] = []
-    for path in sorted(seeds_dir.iterdir(), key=lambda p: p.name):
-        if not path.is_file():
-            continue
-        if is_article_name(path):
+    reasons: dict[str, str] = {}
+    for path, reason in article_files(seeds_dir):
+        if reason is None:
             documents.append(read_document(path))
         else:
             skipped.append(path.name)
+            if reason != NOT_AN_ARTICLE:
+                reasons[path.name] = reason
     if not documents:
         raise CorpusError(
             f"{seeds_dir}: no articles found "
             "(an article is a UTF-8 .txt file, one paragraph a line)."
         )
-    return Corpus(tuple(documents), tuple(skipped))
+    return Corpus(tuple(documents), tuple(skipped), reasons)
+
+
+def article_files(seeds_dir: Path) -> Iterator[tuple[Path, str | None]]:
+    """Each file of ``seeds_dir`` worth a word, in name order, with why it is skipped (``None``:
+    it is an article to read). Other entries (hidden files, folders) are passed over silently."""
+    for path in sorted(seeds_dir.iterdir(), key=lambda p: p.name):
+        if is_article_name(path):
+            yield path, unsafe_reason(path, seeds_dir)
+        elif path.is_file() and not path.is_symlink():
+            yield path, NOT_AN_ARTICLE

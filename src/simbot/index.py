@@ -28,7 +28,6 @@ import hashlib
 import io
 import json
 import math
-import mmap
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -40,9 +39,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from simbot import __version__
+from simbot import __version__, index_files
 from simbot.analysis import Analyzer, fold, learn_aliases, squeeze, tokenize, word_list
 from simbot.errors import IndexProblem
+from simbot.index_files import CHECKSUM, MAX_MANIFEST_BYTES, manifest_checksum, problem
 
 if TYPE_CHECKING:
     from simbot.corpus import Corpus, Document
@@ -68,11 +68,12 @@ _FILES = {
     "weights": ".npy", "doc_len": ".npy", "terms": ".txt", "words": ".txt", "word_rows": ".npy",
     "stems": ".txt", "definitions": ".json", "texts": ".txt",
 }  # fmt: skip
+#: What quotes and citations come from is read into memory, not mapped: a mapping would show
+#: an edit made to the file after it was verified.
+_READ_WHOLE = ("texts", "paragraphs", "spans")
 # Shipped word lists whose words questions are analysed with (query expansion).
 _LISTS = ("synonyms", "abbreviations", "paraphrases")
 _PARENTHESISED_RE = re.compile(r"\(([^()]*)\)")
-#: Files of at least this many bytes are memory-mapped, smaller ones read.
-_MAP_FROM = 1 << 16
 
 
 def lucene_idf(n: int, df: npt.NDArray[np.int64]) -> FloatArray:
@@ -154,23 +155,34 @@ class Index:
     """A loaded index: paragraphs, their texts, BM25 postings and what the analyzer learnt."""
 
     def __init__(self, directory: Path, manifest: dict[str, Any]) -> None:
+        """The index ``manifest`` describes, its files read from ``directory`` and verified.
+
+        ``manifest`` must have passed ``index_files.validate_manifest`` (``Index.load`` does
+        that). Raises ``IndexProblem`` when a file is not what the manifest says.
+        """
         self.directory = directory
         self.manifest = manifest
-        try:
-            self.documents = [DocumentEntry(**d) for d in manifest["documents"]]
-            self.aliases: dict[str, list[str]] = manifest["aliases"]
-            self.avgdl = float(manifest["avgdl"])
-            self.paragraphs: IntArray = self._array("paragraphs")
-            self.spans: IntArray = self._array("spans")
-            self.idf: FloatArray = self._array("idf")
-            self.offsets: IntArray = self._array("offsets")
-            self.postings: npt.NDArray[np.int32] = self._array("postings")
-            self.weights: FloatArray = self._array("weights")
-            self.doc_len: IntArray = self._array("doc_len")
-            self.terms: list[str] = self._lines("terms")
-            self._texts = self._mapped("texts")
-        except (EOFError, KeyError, TypeError, ValueError, OSError, UnicodeDecodeError) as exc:
-            raise _corrupt(directory, exc) from exc
+        # Every file is read (or mapped) and verified now: nothing is read by name later, so
+        # a rebuild may delete the files, and no damaged byte is found halfway through an answer.
+        self._data = {
+            name: index_files.read_file(directory, file_name, mapped=name not in _READ_WHOLE)
+            for name, file_name in manifest["files"].items()
+        }
+        for name, file_name in manifest["files"].items():
+            if name != "texts":  # verified article by article, below
+                index_files.verify_hash(directory, file_name, self._data[name])
+        self.documents = [DocumentEntry(**d) for d in manifest["documents"]]
+        self.aliases: dict[str, list[str]] = manifest["aliases"]
+        self.avgdl = float(manifest["avgdl"])
+        self.paragraphs: IntArray = self._array("paragraphs")
+        self.spans: IntArray = self._array("spans")
+        self.idf: FloatArray = self._array("idf")
+        self.offsets: IntArray = self._array("offsets")
+        self.postings: npt.NDArray[np.int32] = self._array("postings")
+        self.weights: FloatArray = self._array("weights")
+        self.doc_len: IntArray = self._array("doc_len")
+        self.terms: list[str] = self._lines("terms")
+        self._texts = self._data["texts"]
         self.term_ids = dict(zip(self.terms, range(len(self.terms)), strict=True))
         self._decoded: dict[int, str] = {}
         n = len(self.paragraphs)
@@ -184,72 +196,110 @@ class Index:
             and sum(d.paragraphs for d in self.documents) == n
             and sum(d.size for d in self.documents) == len(self._texts)
         ):
-            raise _corrupt(directory, ValueError("its arrays do not fit together"))
+            raise problem(directory, "its arrays do not fit together")
+        self._verify_documents()
+
+    def _verify_documents(self) -> None:
+        """Proves that each article's text is the article the manifest names, whole, and that
+        every paragraph row points into its own article: what quotes and citations come from.
+
+        The texts file holds the articles' bytes end to end; each article's bytes must hash to
+        the SHA-256 the manifest records for it (the hash ``index check`` compares with the file
+        in ``seeds/``), and the rows of the paragraphs table must agree with the articles.
+        """
+        firsts = offsets = 0
+        for entry in self.documents:
+            if (entry.first, entry.offset) != (firsts, offsets) or entry.chars > entry.size:
+                raise problem(self.directory, f"the manifest's entry for {entry.name} is wrong")
+            firsts += entry.paragraphs
+            offsets += entry.size
+            text = memoryview(self._texts)[entry.offset : entry.offset + entry.size]
+            if index_files.sha256(text) != entry.sha256:
+                raise problem(self.directory, f"the text of {entry.name} is not the article")
+        rows, spans = self.paragraphs, self.spans
+        counts = [d.paragraphs for d in self.documents]
+        doc = np.repeat(np.arange(len(self.documents), dtype=np.int64), counts)
+        starts = np.array([d.offset for d in self.documents], dtype=np.int64)[doc]
+        ends = starts + np.array([d.size for d in self.documents], dtype=np.int64)[doc]
+        chars = np.array([d.chars for d in self.documents], dtype=np.int64)[doc]
+        pids = np.arange(len(rows), dtype=np.int64)
+        firsts_of = np.array([d.first for d in self.documents], dtype=np.int64)[doc]
+        if not (
+            np.array_equal(rows[:, DOC], doc)
+            and np.array_equal(rows[:, NUMBER], pids - firsts_of + 1)
+            and bool(np.all((rows[:, START] >= 0) & (rows[:, START] < rows[:, END])))
+            and bool(np.all(rows[:, END] <= chars))
+            and bool(np.all((rows[:, SAME_AS] >= 0) & (rows[:, SAME_AS] <= pids)))
+            and bool(np.all((rows[:, SHOW_FROM] >= firsts_of) & (rows[:, SHOW_FROM] <= pids)))
+            and bool(np.all((spans[:, 0] >= starts) & (spans[:, 0] < spans[:, 1])))
+            and bool(np.all(spans[:, 1] <= ends))
+            and bool(np.all((self.postings >= 0) & (self.postings < len(rows))))
+            and bool(np.all(np.diff(self.offsets) >= 0))
+        ):
+            raise problem(self.directory, "its paragraphs do not fit the articles")
 
     # -- reading --------------------------------------------------------------------------------
 
     @classmethod
     def load(cls, directory: Path) -> Index:
-        """Load the index in ``directory``, or raise ``IndexProblem`` saying what to do."""
-        path = directory / MANIFEST
-        if not path.is_file():
-            raise IndexProblem(
-                f"No index at {directory.resolve()}: build it with `simbot index build`, "
-                "or point SIMBOT_INDEX_DIR at the folder that holds it."
-            )
+        """Load and verify the index in ``directory``, or raise ``IndexProblem`` saying what to do.
+
+        The manifest must follow its schema, every data file must be a regular file of the
+        folder holding exactly what the build wrote: see ``index_files``.
+        """
         try:
-            manifest = json.loads(path.read_text("utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise _corrupt(directory, exc) from exc
+            raw = index_files.read_file(directory, MANIFEST, MAX_MANIFEST_BYTES)
+        except IndexProblem:
+            if not (directory / MANIFEST).is_file() and not (directory / MANIFEST).is_symlink():
+                # abspath, not resolve(): the folder may be a loop of links.
+                raise IndexProblem(
+                    f"No index at {os.path.abspath(directory)}: build it with `simbot index "  # noqa: PTH100
+                    "build`, or point SIMBOT_INDEX_DIR at the folder that holds it."
+                ) from None
+            raise
+        try:
+            manifest = json.loads(bytes(raw).decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise problem(directory, f"manifest.json is not valid JSON ({exc})") from exc
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
             found = manifest.get("format") if isinstance(manifest, dict) else None
             raise IndexProblem(
                 f"The index at {directory} has format {found!r}, this simbot reads format "
                 f"{FORMAT_VERSION}: rebuild it with `simbot index build`."
             )
+        index_files.validate_manifest(manifest, directory, _FILES)
         return cls(directory, manifest)
 
-    def _path(self, name: str) -> Path:
-        return self.directory / str(self.manifest["files"][name])
-
     def _lines(self, name: str) -> list[str]:
-        text = self._path(name).read_bytes().decode("utf-8")
+        text = self._text(name)
         return text.split("\n") if text else []
 
-    def _array(self, name: str) -> Any:
-        path = self._path(name)
-        if path.stat().st_size < _MAP_FROM:
-            return np.load(path, allow_pickle=False)
-        # A plain array over the mapped file (np.memmap's own methods only add overhead).
-        return np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
+    def _text(self, name: str) -> str:
+        try:
+            return bytes(self._data[name]).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise problem(self.directory, f"{name} is not UTF-8 text") from exc
 
-    def _mapped(self, name: str) -> bytes | mmap.mmap:
-        with self._path(name).open("rb") as handle:
-            if os.fstat(handle.fileno()).st_size < _MAP_FROM:
-                return handle.read()
-            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    def _array(self, name: str) -> Any:
+        return index_files.npy_array(self.directory, self.manifest["files"][name], self._data[name])
 
     @cached_property
     def words(self) -> WordTable:
         """Every folded word of the articles -> (its term id, how many paragraphs hold it)."""
-        try:
-            words = self._lines("words")
-            rows = self._array("word_rows")
-        except (EOFError, KeyError, OSError, UnicodeDecodeError, ValueError) as exc:
-            raise _corrupt(self.directory, exc) from exc
+        words = self._lines("words")
+        rows = self._array("word_rows")
         if rows.shape != (len(words), 2):
-            raise _corrupt(self.directory, ValueError("its words do not fit their rows"))
+            raise problem(self.directory, "its words do not fit their rows")
         return WordTable(words, rows[:, 0].tolist(), rows[:, 1].tolist())
 
     @cached_property
     def stems(self) -> dict[str, str]:
         """Words of the shipped synonym and abbreviation lists -> their terms."""
-        try:
-            # Lines of "word<TAB>term": one split gives word, term, word, term, ...
-            cells = self._path("stems").read_bytes().decode("utf-8").replace("\n", "\t").split("\t")
-            return dict(zip(cells[::2], cells[1::2], strict=True)) if cells != [""] else {}
-        except (EOFError, KeyError, OSError, UnicodeDecodeError, ValueError) as exc:
-            raise _corrupt(self.directory, exc) from exc
+        # Lines of "word<TAB>term": one split gives word, term, word, term, ...
+        cells = self._text("stems").replace("\n", "\t").split("\t")
+        if len(cells) % 2:
+            raise problem(self.directory, "its stems are not pairs")
+        return dict(zip(cells[::2], cells[1::2], strict=True)) if cells != [""] else {}
 
     @property
     def analyzed_alike(self) -> bool:
@@ -260,9 +310,9 @@ class Index:
         """Reads now what is otherwise read from the files on first use, and returns the index.
 
         After this the index needs none of its files by name, so a rebuild may delete them.
-        Raises ``IndexProblem`` when one of them is damaged.
+        Raises ``IndexProblem`` when one of them is damaged (never: they are verified on load).
         """
-        # Each is a cached_property: read on first access, then kept.
+        # Each is a cached_property: parsed on first access, then kept.
         _ = self.words, self.stems, self.definitions
         return self
 
@@ -274,10 +324,7 @@ class Index:
     @cached_property
     def definitions(self) -> dict[str, list[int]]:
         """Acronym term -> the paragraphs that spell it out."""
-        try:
-            found: dict[str, list[int]] = json.loads(self._path("definitions").read_bytes())
-        except (KeyError, OSError, ValueError) as exc:
-            raise _corrupt(self.directory, exc) from exc
+        found: dict[str, list[int]] = json.loads(self._text("definitions"))
         return found
 
     def text(self, doc: int, start: int, end: int) -> str:
@@ -322,11 +369,12 @@ class Index:
 
     def stale_reasons(self, seeds_dir: Path) -> list[str]:
         """Why this index does not match the articles in ``seeds_dir`` (empty when it does)."""
-        from simbot.corpus import is_article_name
+        from simbot.corpus import article_files, article_sha256
 
         reasons: list[str] = []
+        # The articles a build would read now (links out, FIFOs and the like are not).
         on_disk = (
-            {p.name: p for p in seeds_dir.iterdir() if p.is_file() and is_article_name(p)}
+            {p.name: p for p, why in article_files(seeds_dir) if why is None}
             if seeds_dir.is_dir()
             else {}
         )
@@ -336,24 +384,12 @@ class Index:
         for name in sorted(indexed.keys() - on_disk.keys()):
             reasons.append(f"{name} is gone")
         for name in sorted(indexed.keys() & on_disk.keys()):
-            if hashlib.sha256(on_disk[name].read_bytes()).hexdigest() != indexed[name]:
+            if article_sha256(on_disk[name]) != indexed[name]:
                 reasons.append(f"{name} has changed")
         if self.manifest.get("analyzer") != Analyzer().settings:
             reasons.append("the analyzer has changed")
-        for name, file_name in self.manifest["files"].items():
-            path = self.directory / file_name
-            if not path.is_file():
-                reasons.append(f"{file_name} ({name}) is missing")
-            elif _sha(path.read_bytes())[:16] not in file_name:
-                reasons.append(f"{file_name} ({name}) is corrupt")
+        # The index's own files were verified when it was loaded.
         return reasons
-
-
-def _corrupt(directory: Path, exc: BaseException) -> IndexProblem:
-    return IndexProblem(
-        f"The index at {directory} is damaged ({type(exc).__name__}: {exc}); "
-        "rebuild it with `simbot index build`."
-    )
 
 
 def _sha(data: bytes) -> str:
@@ -451,11 +487,12 @@ def build(
         "aliases": aliases,
         "files": files,
     }
+    manifest[CHECKSUM] = manifest_checksum(manifest)
     out = {files[name]: blob for name, blob in data.items()}
     out[MANIFEST] = json.dumps(manifest, indent=1, ensure_ascii=False, sort_keys=True).encode()
     duplicates = sum(1 for pid, row in enumerate(rows) if row[SAME_AS] != pid)
     report = BuildReport(
-        len(entries), n, len(counted.vocabulary), duplicates, aliases, corpus.skipped
+        len(entries), n, len(counted.vocabulary), duplicates, aliases, corpus.skip_notices()
     )
     return out, report
 
@@ -635,8 +672,55 @@ def _json_bytes(value: Any) -> bytes:
 
 
 def save(files: dict[str, bytes], directory: Path) -> None:
-    """Write an index atomically: data files first, then the manifest in one rename."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """Write an index atomically: data files first, then the manifest in one rename.
+
+    ``IndexProblem`` when the folder cannot be written (read-only, a loop of links).
+    """
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with _build_lock(directory):
+            _remove_temp_files(directory)
+            _save(files, directory)
+    except OSError as exc:
+        raise IndexProblem(
+            f"Cannot write the index to {directory}: {exc.strerror or exc}; "
+            "make the folder writable, or point --index at another one."
+        ) from exc
+
+
+@contextlib.contextmanager
+def _build_lock(directory: Path) -> Iterator[None]:
+    """Holds an exclusive lock on the index folder: one build writes into it at a time.
+
+    The kernel drops the lock when its process dies, however it dies; so whoever holds it knows
+    that any temporary file in the folder was left by a build that was killed.
+    """
+    import fcntl
+
+    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _remove_temp_files(directory: Path) -> None:
+    """Deletes the temporary files of builds that were killed while writing (``kill -9``)."""
+    for path in directory.iterdir():
+        name = path.name
+        if name.startswith(".") and name.endswith(".tmp") and _is_temp_of_index_file(name):
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def _is_temp_of_index_file(name: str) -> bool:
+    """Whether ``name`` is ``_write_atomic``'s temporary name for an index file."""
+    target = name[1:].rsplit(".", 2)[0]  # ".NAME.RANDOM.tmp" -> "NAME"
+    return target == MANIFEST or _is_index_file(target)
+
+
+def _save(files: dict[str, bytes], directory: Path) -> None:
     for name, blob in sorted(files.items()):
         if name != MANIFEST:
             _write_atomic(directory / name, blob)
@@ -655,7 +739,7 @@ def _is_index_file(name: str) -> bool:
 
 
 def _write_atomic(path: Path, blob: bytes) -> None:
-    if path.is_file() and path.name != MANIFEST and path.read_bytes() == blob:
+    if path.name != MANIFEST and _holds(path, blob):
         return
     import tempfile
 
@@ -672,6 +756,14 @@ def _write_atomic(path: Path, blob: bytes) -> None:
         with contextlib.suppress(OSError):
             Path(tmp).unlink()
         raise
+
+
+def _holds(path: Path, blob: bytes) -> bool:
+    """Whether ``path`` is a regular file (not a link) holding exactly ``blob``."""
+    try:
+        return path.lstat().st_size == len(blob) and path.is_file() and path.read_bytes() == blob
+    except OSError:
+        return False
 
 
 def build_and_save(

@@ -44,7 +44,14 @@ def _chat_word_re() -> re.Pattern[str]:
 def spell_out_chat(text: str) -> str:
     """``text`` with chat spellings written out ("why r ppl" -> "why are people")."""
     chat = word_pairs("chat_words")
-    return _chat_word_re().sub(lambda m: chat[m.group().lower()], text)
+
+    def spelt_out(match: re.Match[str]) -> str:
+        surface = match.group()
+        # re.IGNORECASE equates letters that str.lower() keeps apart ("ſ" and "s", the Kelvin
+        # sign and "k", "ı" and "i"): such a match is no listed spelling, and stays as written.
+        return chat.get(surface.lower(), surface)
+
+    return _chat_word_re().sub(spelt_out, text)
 
 
 def base_forms(word: str, lemmas: Mapping[str, str]) -> list[str]:

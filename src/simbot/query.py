@@ -11,6 +11,7 @@ import bisect
 import enum
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
@@ -20,8 +21,11 @@ from simbot.index import Index
 from simbot.paraphrase import Paraphrase, base_forms, find, spell_out_chat
 from simbot.spelling import correct
 
-#: Questions are cut to this many characters before analysis: nobody asks in more words.
+#: Questions are cut to this many characters (after NFKC, which can make one character
+#: eighteen) and this many words before analysis: nobody asks in more, and the work a question
+#: costs must stay bounded whatever it holds.
 MAX_QUESTION_CHARS = 1000
+MAX_QUESTION_WORDS = 100
 #: How much a term counts when it is not the question's own word.
 ALIAS_WEIGHT = 1.0
 SPELLING_WEIGHT = 0.9
@@ -173,9 +177,20 @@ def question_kind(folded_question: str, has_acronym: bool) -> Kind:
     return Kind.ANY
 
 
+def bounded_question(question: str) -> str:
+    """``question`` as it is analysed: white space squeezed, NFKC, at most ``MAX_QUESTION_CHARS``.
+
+    Cut before and after normalising: NFKC can turn one character into eighteen ("ﷺ"), and
+    the work a question costs must be bounded by its length as analysed, not as typed.
+    """
+    raw = question[: 4 * MAX_QUESTION_CHARS]  # squeezing white space cannot win more than this
+    text = " ".join(raw.split())[:MAX_QUESTION_CHARS]
+    return " ".join(unicodedata.normalize("NFKC", text).split())[:MAX_QUESTION_CHARS]
+
+
 def parse(question: str, index: Index, analyzer: Analyzer, aliases: AliasTable) -> Query:
     """The concepts and kind of ``question``, matched against ``index``'s vocabulary."""
-    text = " ".join(question.split())[:MAX_QUESTION_CHARS]
+    text = bounded_question(question)
     n = len(index.paragraphs)
     unknown_idf = math.log1p((n + 0.5) / 0.5)
     concepts: list[Concept] = []
@@ -183,7 +198,7 @@ def parse(question: str, index: Index, analyzer: Analyzer, aliases: AliasTable) 
     terms_in_order: list[str] = []
     plain = spell_out_chat(text)
     words = _ABBREVIATION_RE.sub(lambda m: squeeze(m.group()), _QUESTION_FRAME_RE.sub(" ", plain))
-    tokens = tokenize(words)
+    tokens = tokenize(words)[:MAX_QUESTION_WORDS]
     everyday = find([t.folded for t in tokens], analyzer.lemmas)
     reworded = {n for p in everyday for n in range(p.start, p.end)}
     positions: list[int] = []
@@ -217,7 +232,7 @@ def parse(question: str, index: Index, analyzer: Analyzer, aliases: AliasTable) 
     # Filler says nothing of the kind asked for and must not push the question word out of reach.
     framed = " ".join(w for w in fold(plain).split() if w.strip(".,!?;:") not in analyzer.filler)
     kind = question_kind(framed, bool(acronyms))
-    sequence = [t.folded for t in tokenize(plain)]
+    sequence = [t.folded for t in tokenize(plain)][:MAX_QUESTION_WORDS]
     return Query(text, concepts, kind, acronyms, sequence)
 
 

@@ -8,6 +8,9 @@ from simbot.analysis import word_list
 
 #: Shorter words have too many neighbours one edit away to guess safely.
 MIN_LENGTH = 5
+#: No word of an English article is longer, and a word's edits grow with the square of its length
+#: (a 3,000-letter token would cost half a second): longer ones are never mended.
+MAX_LENGTH = 30
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -32,7 +35,9 @@ def correct(word: str, known: Mapping[str, Sequence[int]]) -> str | None:
     ``known`` maps a word to ``[term id, paragraph count]``, as ``Index.words`` does. An English
     word is never misspelt: "season" is not the articles' "reason".
     """
-    if len(word) < MIN_LENGTH or not word.isascii() or not word.isalpha() or word in known:
+    if not MIN_LENGTH <= len(word) <= MAX_LENGTH or not (word.isascii() and word.isalpha()):
+        return None
+    if word in known:
         return None
     if word in word_list("english_words"):
         return None

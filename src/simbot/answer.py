@@ -10,6 +10,7 @@ when no paragraph covers enough of the question.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -27,6 +28,8 @@ from simbot.retrieve import Retriever
 MAX_QUOTES = 5
 DEFAULT_QUOTES = 3
 CANDIDATES = 40
+#: Paragraphs nearest the question by meaning that join BM25's candidates.
+MEANING_CANDIDATES = 10
 #: A question is answered only when a paragraph covers this share of its weight...
 MIN_COVERAGE = 0.22
 #: ...and when words no article holds, in any wording, weigh at most this share of it...
@@ -123,6 +126,10 @@ class Answer:
         return bool(self.quotes)
 
 
+#: How alike in meaning a question is to every paragraph (cosines, one per paragraph id).
+Meaning = Callable[[str], FloatArray]
+
+
 @dataclass(slots=True)
 class Candidate:
     """A paragraph that may answer the question, with what the engine knows of it."""
@@ -135,6 +142,9 @@ class Candidate:
     engine: float = 0.0
     phrase: float = 0.0
     bm25_rank: int = 0
+    #: Cosine with the question, and 1-based rank among all paragraphs by it (0: not known).
+    cosine: float = 0.0
+    meaning_rank: int = 0
     #: What orders the candidates: the learned ranker's probability, or else ``engine``.
     rank: float = 0.0
 
@@ -143,7 +153,12 @@ class Answerer:
     """Answers questions from one loaded index."""
 
     def __init__(
-        self, index: Index, analyzer: Analyzer | None = None, *, learned: bool = True
+        self,
+        index: Index,
+        analyzer: Analyzer | None = None,
+        *,
+        learned: bool = True,
+        meaning: Meaning | None = None,
     ) -> None:
         self.index = index
         self.analyzer = analyzer or Analyzer(known=index if index.analyzed_alike else None)
@@ -151,6 +166,8 @@ class Answerer:
         self.retriever = Retriever(index)
         #: Without the learned ranker (``learned=False`` or none shipped) the engine's score ranks.
         self.ranker: Ranker | None = shipped() if learned else None
+        #: Meaning-level matching (``semantic.py``); without it, BM25's candidates alone.
+        self.meaning = meaning
         rows = index.paragraphs
         self._doc_sizes = np.bincount(rows[:, DOC]) if len(rows) else np.zeros(0, dtype=np.int64)
         self._group_sizes = (
@@ -206,39 +223,52 @@ class Answerer:
         return candidates
 
     def _engine_candidates(self, query: Query) -> list[Candidate]:
-        hits = self.retriever.search(query.weighted_terms(), CANDIDATES)
-        if not hits:
+        """BM25's best paragraphs and the nearest by meaning, in the engine's hand-made order."""
+        scores = self.retriever.scores(query.weighted_terms())
+        hits = self.retriever.top(scores, CANDIDATES)
+        cosines = self.meaning(query.text) if self.meaning is not None else None
+        pids = [h.pid for h in hits]
+        if cosines is not None:
+            near = np.argsort(-cosines, kind="stable")[:MEANING_CANDIDATES].tolist()
+            pids += [pid for pid in near if pid not in set(pids)]
+        if not pids:
             return []
-        pids = np.array([h.pid for h in hits], dtype=np.int64)
+        chosen = np.array(pids, dtype=np.int64)
         total = query.weight or 1.0
-        covered = np.zeros(len(hits))
+        covered = np.zeros(len(chosen))
         for concept in query.concepts:
-            share = np.zeros(len(hits))
+            share = np.zeros(len(chosen))
             for group, credit in concept.groups:
-                present = np.zeros(len(hits))
+                present = np.zeros(len(chosen))
                 for term in group:
-                    present += self.index.holding(term, pids)
+                    present += self.index.holding(term, chosen)
                 share = np.maximum(share, present / len(group) * credit)
             covered += share * concept.idf
-        top = hits[0].score
+        top = hits[0].score if hits else 1.0
         pattern = _KIND_RES.get(query.kind)
         bigrams = query.bigrams()
         candidates = []
-        for bm25_rank, (hit, coverage) in enumerate(zip(hits, covered / total, strict=True)):
-            kind_match = self._kind_match(query, hit.pid, pattern)
-            phrase = self._phrase_share(bigrams, hit.pid)
+        for pid, coverage in zip(pids, (covered / total).tolist(), strict=True):
+            bm25 = float(scores[pid])
+            kind_match = self._kind_match(query, pid, pattern)
+            phrase = self._phrase_share(bigrams, pid)
             engine = (
-                BM25_SHARE * hit.score / top
+                BM25_SHARE * bm25 / top
                 + (1 - BM25_SHARE) * coverage
                 + (KIND_BONUS if kind_match else 0.0)
                 + PHRASE_BONUS * phrase
             )
             candidates.append(
                 Candidate(
-                    hit.pid, hit.score, float(coverage), kind_match, engine, phrase, bm25_rank,
-                    engine,
+                    pid, bm25, coverage, kind_match, engine, phrase,
+                    bm25_rank=int(np.count_nonzero(scores > bm25)) if bm25 > 0 else len(scores),
+                    rank=engine,
                 )
-            )
+            )  # fmt: skip
+        if cosines is not None:
+            for candidate in candidates:
+                candidate.cosine = float(cosines[candidate.pid])
+                candidate.meaning_rank = 1 + int(np.count_nonzero(cosines > candidate.cosine))
         candidates.sort(key=lambda c: (-c.engine, c.pid))
         return candidates
 
@@ -250,6 +280,7 @@ class Answerer:
         rows = self.index.paragraphs
         top_bm25 = max(c.bm25 for c in candidates) or 1.0
         top_coverage = max(c.coverage for c in candidates)
+        top_cosine = max(c.cosine for c in candidates)
         engine_rr = reciprocal_ranks([c.engine for c in candidates])
         asks_kind = query.kind is not Kind.ANY
         for i, c in enumerate(candidates):
@@ -270,8 +301,8 @@ class Answerer:
                 (int(row[NUMBER]) - 1) / max(size - 1, 1),
                 float(self._group_sizes[int(row[SAME_AS])] > 1),
                 float(int(row[SHOW_FROM]) != c.pid),
-                0.0,
-                -1.0,
+                1.0 / c.meaning_rank if c.meaning_rank else 0.0,
+                c.cosine - top_cosine if c.meaning_rank else -1.0,
             )
         return matrix
 

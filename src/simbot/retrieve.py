@@ -52,7 +52,11 @@ class Retriever:
         """The ``k`` best paragraphs with a positive score, best first (ties: file order)."""
         if not query or k <= 0:
             return []
-        scores = self.scores(query)
+        return self.top(self.scores(query), k)
+
+    @staticmethod
+    def top(scores: FloatArray, k: int) -> list[Hit]:
+        """The ``k`` best of ``scores`` (one per paragraph) above zero, best first."""
         candidates = np.flatnonzero(scores > 0)
         if len(candidates) > k:
             found = scores[candidates]

@@ -145,6 +145,8 @@ class Candidate:
     #: Cosine with the question, and 1-based rank among all paragraphs by it (0: not known).
     cosine: float = 0.0
     meaning_rank: int = 0
+    #: How much of each of the question's words (concepts) it holds, 0 to 1.
+    shares: tuple[float, ...] = ()
     #: What orders the candidates: the learned ranker's probability, or else ``engine``.
     rank: float = 0.0
 
@@ -236,7 +238,8 @@ class Answerer:
         chosen = np.array(pids, dtype=np.int64)
         total = query.weight or 1.0
         covered = np.zeros(len(chosen))
-        for concept in query.concepts:
+        shares = np.zeros((len(query.concepts), len(chosen)))
+        for row, concept in enumerate(query.concepts):
             share = np.zeros(len(chosen))
             for group, credit in concept.groups:
                 present = np.zeros(len(chosen))
@@ -244,11 +247,12 @@ class Answerer:
                     present += self.index.holding(term, chosen)
                 share = np.maximum(share, present / len(group) * credit)
             covered += share * concept.idf
+            shares[row] = share
         top = hits[0].score if hits else 1.0
         pattern = _KIND_RES.get(query.kind)
         bigrams = query.bigrams()
         candidates = []
-        for pid, coverage in zip(pids, (covered / total).tolist(), strict=True):
+        for at, (pid, coverage) in enumerate(zip(pids, (covered / total).tolist(), strict=True)):
             bm25 = float(scores[pid])
             kind_match = self._kind_match(query, pid, pattern)
             phrase = self._phrase_share(bigrams, pid)
@@ -262,6 +266,7 @@ class Answerer:
                 Candidate(
                     pid, bm25, coverage, kind_match, engine, phrase,
                     bm25_rank=int(np.count_nonzero(scores > bm25)) if bm25 > 0 else len(scores),
+                    shares=tuple(shares[:, at].tolist()),
                     rank=engine,
                 )
             )  # fmt: skip
@@ -283,6 +288,11 @@ class Answerer:
         top_cosine = max(c.cosine for c in candidates)
         engine_rr = reciprocal_ranks([c.engine for c in candidates])
         asks_kind = query.kind is not Kind.ANY
+        known = [n for n, concept in enumerate(query.concepts) if concept.known]
+        rarest = max(known, key=lambda n: query.concepts[n].idf) if known else None
+        rarest_terms = (
+            set() if rarest is None else {self.index.terms[t] for t in query.concepts[rarest].terms}
+        )
         for i, c in enumerate(candidates):
             row = rows[c.pid]
             doc = int(row[DOC])
@@ -303,8 +313,19 @@ class Answerer:
                 float(int(row[SHOW_FROM]) != c.pid),
                 1.0 / c.meaning_rank if c.meaning_rank else 0.0,
                 c.cosine - top_cosine if c.meaning_rank else -1.0,
+                float(rarest is not None and c.shares[rarest] < 0.5),
+                sum(1.0 - share for share in c.shares) / len(c.shares) if c.shares else 0.0,
+                self._position_of(rarest_terms, c.pid),
             )
         return matrix
+
+    def _position_of(self, terms: set[str], pid: int) -> float:
+        """Where the first of ``terms`` stands in the paragraph, 0 (first word) to 1 (absent)."""
+        words = self.analyzer.terms(self.index.paragraph_text(pid))
+        for at, term in enumerate(words):
+            if term in terms:
+                return at / len(words)
+        return 1.0
 
     def _phrase_share(self, bigrams: set[tuple[str, str]], pid: int) -> float:
         """The share of the question's word pairs that stand together in the paragraph."""

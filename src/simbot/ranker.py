@@ -41,6 +41,9 @@ FEATURES = (
     "speaker",  # leans on an earlier paragraph naming its speaker
     "meaning_rr",  # 1 / rank by meaning (0 when the semantic model is off or it is not near)
     "meaning_gap",  # cosine - the best candidate's cosine (-1 when unknown)
+    "rarest_missing",  # lacks the question's rarest word the articles hold (in any wording)
+    "words_missing",  # share of the question's words (in any wording) it lacks
+    "focus_position",  # where the rarest word first stands in it, 0 (first) to 1 (last or absent)
 )
 #: Ridge penalty of the fit (on standardised features): small data, many correlated signals.
 L2 = 1.0

@@ -15,8 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
-from simbot.analysis import data_lines, fold, word_list
-from simbot.spelling import edits1
+from simbot.analysis import data_lines, fold, word_list, word_pairs
 
 PATTERNS = "distress_patterns"
 
@@ -61,6 +60,7 @@ class Patterns:
 
     families: tuple[Family, ...]
     words: dict[str, frozenset[str]]
+    pairs: dict[str, dict[str, str]]
     spellings: tuple[str, ...]
 
     def of(self, flag: str) -> list[Family]:
@@ -86,6 +86,7 @@ def parse_patterns(lines: list[str]) -> Patterns:
     defines: dict[str, str] = {}
     families: list[Family] = []
     words: dict[str, frozenset[str]] = {}
+    pairs: dict[str, dict[str, str]] = {}
     spellings: list[str] = []
     section: tuple[str, frozenset[str]] | None = None
     for line in lines:
@@ -93,12 +94,15 @@ def parse_patterns(lines: list[str]) -> Patterns:
             defines[define[1]] = _expand(define[2], defines, line)
         elif header := _SECTION_RE.fullmatch(line):
             section = header[1], frozenset(header[2].split())
-            if section[1] - {"words"}:
+            if not section[1] & {"words", "pairs"}:
                 families.append(Family(*section))
         elif section is None:
             raise ValueError(f"{PATTERNS}.txt: a line before any [section]: {line!r}")
         elif section[0] == "spellings":
             spellings.append(line)
+        elif "pairs" in section[1]:
+            form, _, meaning = line.partition(" ")
+            pairs.setdefault(section[0], {})[form] = meaning.strip()
         elif "words" in section[1]:
             words[section[0]] = words.get(section[0], frozenset()) | frozenset(line.split())
         else:
@@ -107,7 +111,7 @@ def parse_patterns(lines: list[str]) -> Patterns:
                 families[-1].patterns.append(re.compile(rf"(?<!\w)(?:{regex})(?!\w)"))
             except re.error as exc:
                 raise ValueError(f"{PATTERNS}.txt: {exc} in {line!r}") from None
-    return Patterns(tuple(families), words, tuple(spellings))
+    return Patterns(tuple(families), words, pairs, tuple(spellings))
 
 
 def _expand(text: str, defines: dict[str, str], line: str) -> str:
@@ -136,6 +140,8 @@ def normalise(text: str) -> str:
     folded = _APOSTROPHE_RE.sub("", fold(text))
     folded = _SENTENCE_END_RE.sub(" . ", folded)
     folded = _COMMA_RE.sub(" , ", folded)
+    chat = _chat_spellings()
+    folded = " ".join(chat.get(word, word) for word in folded.split())
     folded = _OTHER_RE.sub(" ", folded.replace("_", " ").replace("&", " and "))
     words = [_respelt(word) for word in folded.split()]
     while words and words[-1] in (".", ","):
@@ -143,24 +149,46 @@ def normalise(text: str) -> str:
     return " ".join(words)
 
 
+@cache
+def _chat_spellings() -> dict[str, str]:
+    """Chat spelling -> the words meant: the question reader's list, then the patterns' own."""
+    return word_pairs("chat_words") | patterns().pairs["respellings"]
+
+
+#: Shorter words have too many neighbours one typo away (four letters: a swap only, "wnat");
+#: longer ones may have two typos.
+MIN_TYPO_LENGTH = 4
+SWAP_ONLY_LENGTH = 4
+TWO_TYPOS_LENGTH = 8
+
+
+@cache
 def _respelt(word: str) -> str:
-    """The word of ``[spellings]`` that ``word`` is one typo from, if it is no English word."""
-    known = _spelling_table()
-    if word in known or len(word) < 5 or not word.isalpha():
-        return known.get(word, word)
-    if word in word_list("english_words"):
+    """The entry of ``[spellings]`` that ``word`` is a typo of, if it is no English word."""
+    if len(word) < MIN_TYPO_LENGTH or not word.isalpha() or word in word_list("english_words"):
         return word
-    return next((known[w] for w in edits1(word) if w in _spelling_set()), word)
+    allowed = 2 if len(word) >= TWO_TYPOS_LENGTH else 1
+    closest = min(patterns().spellings, key=lambda known: typos(word, known))
+    if typos(word, closest) > allowed:
+        return word
+    if len(word) == SWAP_ONLY_LENGTH and sorted(word) != sorted(closest):
+        return word
+    return closest
 
 
-@cache
-def _spelling_set() -> frozenset[str]:
-    return frozenset(patterns().spellings)
-
-
-@cache
-def _spelling_table() -> dict[str, str]:
-    return {word: word for word in patterns().spellings}
+def typos(a: str, b: str) -> int:
+    """Letters missing, added, changed or swapped between ``a`` and ``b`` (Damerau, OSA)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        row = [i]
+        for j, y in enumerate(b, 1):
+            cost = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (x != y))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                cost = min(cost, previous2[j - 2] + 1)
+            row.append(cost)
+        previous2, previous = previous, row
+    return previous[-1]
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -170,33 +198,82 @@ def read_message(text: str) -> Reading:
     """How worrying ``text`` is, and which families of patterns said so."""
     found = patterns()
     folded = normalise(text)
-    jokes = [m.span() for family in found.of("joke") for m in family.matches(folded)]
-    frames = [m.start() for family in found.of("frame") for m in family.matches(folded)]
+    personal = _personal(folded, "personal")
+    # Signs said of someone close count as the writer's own: read it again as if said of oneself.
+    named = [m.span() for f in found.of("names-close") for m in f.matches(folded)]
+    if named:
+        personal += _personal(folded, "close")
+        personal += [f"{name} (someone close)" for name in _personal(_as_own(folded, named))]
+    if personal:
+        return Reading(Concern.PERSONAL, tuple(dict.fromkeys(personal)))
+    jokes = _spans(folded, "joke")
+    topic = [
+        f.name
+        for f in found.of("topic")
+        if any(not _overlaps(m.span(), jokes) for m in f.matches(folded))
+    ]
+    return Reading(Concern.TOPIC, tuple(topic)) if topic else Reading(Concern.NONE)
+
+
+def _personal(folded: str, flag: str = "personal") -> list[str]:
+    """The families of ``flag`` with a match in ``folded`` that the four checks leave standing."""
+    jokes = _spans(folded, "joke")
+    frames = [start for start, _ in _spans(folded, "frame")]
+    past = [start for start, _ in _spans(folded, "past")]
+    past_verbs = patterns().words["past-verbs"]
 
     def counts(match: re.Match[str], family: Family) -> bool:
-        if any(s < match.end() and match.start() < e for s, e in jokes):
+        if _overlaps(match.span(), jokes):
             return False
-        if any(f <= match.start() and "." not in folded[f : match.start()] for f in frames):
+        if any(_same_sentence(folded, f, match.start()) for f in frames if f <= match.start()):
+            return False
+        if any(_same_sentence(folded, p, match.start()) for p in past) and (
+            past_verbs.intersection(_with_words_before(folded, match))
+        ):
             return False
         if "negatable" in family.flags and _negated(folded, match.start()):
             return False
         return not ("subject" in family.flags and _someone_else(folded, match))
 
-    def counted(flag: str) -> list[str]:
-        return [f.name for f in found.of(flag) if any(counts(m, f) for m in f.matches(folded))]
+    return [f.name for f in patterns().of(flag) if any(counts(m, f) for m in f.matches(folded))]
 
-    personal = counted("personal")
-    # What is said of a third person counts only when the message says who: someone close.
-    if any(_first(f.matches(folded)) for f in found.of("names-close")):
-        personal += counted("close")
-    if personal:
-        return Reading(Concern.PERSONAL, tuple(personal))
-    topic = [
-        f.name
-        for f in found.of("topic")
-        if any(not any(s < m.end() and m.start() < e for s, e in jokes) for m in f.matches(folded))
-    ]
-    return Reading(Concern.TOPIC, tuple(topic)) if topic else Reading(Concern.NONE)
+
+def _with_words_before(folded: str, match: re.Match[str]) -> list[str]:
+    """The match's words and the few before it ("tried to" before "kill myself")."""
+    return folded[: match.start()].split()[-NEGATION_WINDOW:] + match[0].split()
+
+
+def _spans(folded: str, flag: str) -> list[tuple[int, int]]:
+    return [m.span() for family in patterns().of(flag) for m in family.matches(folded)]
+
+
+def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(s < span[1] and span[0] < e for s, e in spans)
+
+
+def _same_sentence(folded: str, a: int, b: int) -> bool:
+    return " . " not in folded[min(a, b) : max(a, b)]
+
+
+def _as_own(folded: str, named: list[tuple[int, int]]) -> str:
+    """``folded`` as if its writer said it of themselves: "my mate says shes" -> "i say im"."""
+    pieces, at = [], 0
+    for start, end in sorted(named):
+        if start >= at:
+            pieces += [folded[at:start], "i"]
+            at = end
+    pieces.append(folded[at:])
+    swap = patterns().pairs["third-to-first"]
+    words = " ".join(pieces).split()
+    return " ".join(_object_or_own(words, n, swap) for n in range(len(words)))
+
+
+def _object_or_own(words: list[str], n: int, swap: dict[str, str]) -> str:
+    # "her" is "my" before a noun ("her stuff") and "me" at a clause's end ("without her").
+    if words[n] == "her":
+        last = n + 1 == len(words) or words[n + 1] in (".", ",", "and", "but", "so", "to")
+        return "me" if last else "my"
+    return swap.get(words[n], words[n])
 
 
 def _first(matches: Iterator[re.Match[str]]) -> bool:

@@ -122,7 +122,7 @@ def test_a_follow_up_keeps_its_latest_words_within_the_limit() -> None:
         "feeling SUICIDAL",
         "suicde thoughts",
         "I've been self-harming again",
-        "took an overdose last year",
+        "took an overdose an hour ago",
         "I want to kill myself",
         "I don’t want to live anymore",
         "I can't go on",

@@ -101,8 +101,8 @@ def parse_patterns(lines: list[str]) -> Patterns:
         elif section[0] == "spellings":
             spellings.append(line)
         elif "pairs" in section[1]:
-            form, _, meaning = line.partition(" ")
-            pairs.setdefault(section[0], {})[form] = meaning.strip()
+            form, _, meaning = line.partition("=")
+            pairs.setdefault(section[0], {})[form.strip()] = meaning.strip()
         elif "words" in section[1]:
             words[section[0]] = words.get(section[0], frozenset()) | frozenset(line.split())
         else:
@@ -126,6 +126,7 @@ def _expand(text: str, defines: dict[str, str], line: str) -> str:
 # -- folding a message --------------------------------------------------------------------------
 
 _APOSTROPHE_RE = re.compile(r"(?<=\w)'(?=\w)|(?<=\bi)'(?=m\b)")
+_REPEATS_RE = re.compile(r"([^\W\d])\1{2,}")
 _SENTENCE_END_RE = re.compile(r"[.!?;…\n]+")
 _COMMA_RE = re.compile(r",+")
 _OTHER_RE = re.compile(r"[^\w.,]+")
@@ -137,7 +138,8 @@ def normalise(text: str) -> str:
     >>> normalise("I don’t want to be here anymore… my self-harm is back!")
     'i dont want to be here anymore . my self harm is back'
     """
-    folded = _APOSTROPHE_RE.sub("", fold(text))
+    # "sooo" is "so", "pleaseee" is "please": three or more of a letter are one.
+    folded = _REPEATS_RE.sub(r"\1", _APOSTROPHE_RE.sub("", fold(text)))
     folded = _SENTENCE_END_RE.sub(" . ", folded)
     folded = _COMMA_RE.sub(" , ", folded)
     chat = _chat_spellings()
@@ -166,6 +168,8 @@ TWO_TYPOS_LENGTH = 8
 def _respelt(word: str) -> str:
     """The entry of ``[spellings]`` that ``word`` is a typo of, if it is no English word."""
     if len(word) < MIN_TYPO_LENGTH or not word.isalpha() or word in word_list("english_words"):
+        return word
+    if word in patterns().words["contractions"]:  # "wasnt" is not a typo of "want"
         return word
     allowed = 2 if len(word) >= TWO_TYPOS_LENGTH else 1
     closest = min(patterns().spellings, key=lambda known: typos(word, known))
@@ -264,7 +268,10 @@ def _as_own(folded: str, named: list[tuple[int, int]]) -> str:
             at = end
     pieces.append(folded[at:])
     swap = patterns().pairs["third-to-first"]
-    words = " ".join(pieces).split()
+    text = f" {' '.join(' '.join(pieces).split())} "
+    for phrase in (p for p in swap if " " in p):  # "she is" -> "im" before "she" -> "i"
+        text = text.replace(f" {phrase} ", f" {swap[phrase]} ")
+    words = text.split()
     return " ".join(_object_or_own(words, n, swap) for n in range(len(words)))
 
 

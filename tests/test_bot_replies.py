@@ -6,7 +6,7 @@ import pytest
 from telegram import InputTextMessageContent
 
 from fake_bot_api import parse_html, utf16_slice
-from simbot.answer import Answer, Quote
+from simbot.answer import Quote
 from simbot.bot_replies import (
     EXAMPLE_QUESTIONS,
     MORE,
@@ -65,8 +65,7 @@ def test_answers_are_valid_html_within_the_limit_whatever_they_hold(size: int) -
 
 
 def test_inline_results_fit_too() -> None:
-    answer = Answer("q", (nasty_quote(12_000),))
-    [result] = inline_results(answer, ["007_nasty.txt"], "simbot_bot", None)
+    [result] = inline_results([nasty_quote(12_000)], ["007_nasty.txt"], "simbot_bot")
     content = result.input_message_content
     assert isinstance(content, InputTextMessageContent)
     assert assert_valid([content.message_text])

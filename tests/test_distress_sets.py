@@ -57,4 +57,3 @@ def test_recall_and_false_alarms_meet_the_bars() -> None:
         )
     assert recall >= MIN_RECALL, report("missed", missed, len(distress))
     assert false_alarms <= MAX_FALSE_ALARMS, report("false alarms", alarms, len(not_distress))
-

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import pytest
 
 from simbot.crisis import asked_question, gentle_order
 from simbot.distress import Concern, describes_harm, normalise, parse_patterns, read_message
+from simbot.errors import IndexProblem
+from simbot.index import MANIFEST, Index
+from support import INDEX, SEEDS
 
 
 def concern(text: str) -> Concern:
@@ -52,9 +59,8 @@ def test_a_negation_removes_only_what_it_negates() -> None:
 def test_someone_elses_words_are_not_the_writers() -> None:
     assert concern("why do people want to die") is Concern.TOPIC
     assert concern("the woman in the report was suicidal") is Concern.TOPIC
-    assert concern("what should you say if someone tells you they want to kill themselves") in (
-        Concern.TOPIC,
-    )
+    question = "what should you say if someone tells you they want to kill themselves"
+    assert concern(question) is Concern.TOPIC
     # Said of someone close, it is personal again.
     assert concern("my brother keeps saying he wants to die") is Concern.PERSONAL
 
@@ -100,3 +106,23 @@ def test_a_bad_pattern_is_named() -> None:
         parse_patterns(["[x personal]", "{NOPE} me"])
     with pytest.raises(ValueError, match="distress_patterns"):
         parse_patterns(["[x personal]", "(unclosed"])
+
+
+def test_the_index_marks_the_passage_describing_an_overdose() -> None:
+    index = Index.load(INDEX)
+    marked = [index.paragraph_text(pid) for pid in sorted(index.harm)]
+    assert marked == [p for p in marked if describes_harm(p)]
+    assert any("intentionally overdosed" in p for p in marked)
+    assert not any("high risk of suicide and self-harm" in p for p in marked)
+
+
+def test_an_index_without_the_marks_is_stale(tmp_path: Path) -> None:
+    old = tmp_path / "index"
+    shutil.copytree(INDEX, old)
+    manifest = json.loads((old / MANIFEST).read_text("utf-8"))
+    del manifest["files"]["harm"]
+    (old / MANIFEST).write_text(json.dumps(manifest), "utf-8")
+    index = Index.load(old)
+    assert "it has no harm file (an older simbot built it)" in index.stale_reasons(SEEDS)
+    with pytest.raises(IndexProblem, match="simbot index build"):
+        _ = index.harm

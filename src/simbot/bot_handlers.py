@@ -174,8 +174,14 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     payload = context.args[0] if context.args else ""
     if payload == SUPPORT_START:
-        # From the discreet line in a group, or inline mode's button: the full message, here.
-        await message.reply_html(support_html(services(context).settings.crisis_message))
+        # From the discreet line in a group, or inline mode's button: the full message, here
+        # (typed in a group, it gets the group's discreet line instead).
+        if message.chat.type == ChatType.PRIVATE:
+            await message.reply_html(support_html(services(context).settings.crisis_message))
+        else:
+            await message.reply_html(
+                GROUP_SUPPORT, reply_markup=support_keyboard(context.bot.username)
+            )
         return
     if payload and payload != INLINE_START:
         if await _send_passage(message, payload, context):

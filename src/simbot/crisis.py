@@ -49,9 +49,9 @@ def asked_question(text: str) -> str:
     asked = []
     for sentence in (s.strip() for s in _SENTENCE_RE.findall(text)):
         words = sentence.lower().split()
-        if not words or concern_of(sentence) is Concern.PERSONAL:
+        if not words or not (sentence.endswith("?") or words[0].strip("'\"“‘") in _QUESTION_START):
             continue
-        if sentence.endswith("?") or words[0].strip("'\"“‘") in _QUESTION_START:
+        if concern_of(sentence) is not Concern.PERSONAL:  # read last: the dearest check
             asked.append(sentence)
     return " ".join(asked)
 

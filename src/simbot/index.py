@@ -352,6 +352,8 @@ class Index:
                 reasons.append(f"{name} has changed")
         if self.manifest.get("analyzer") != Analyzer().settings:
             reasons.append("the analyzer has changed")
+        for name in sorted(_FILES.keys() - self.manifest["files"].keys()):
+            reasons.append(f"it has no {name} file (an older simbot built it)")
         for name, file_name in self.manifest["files"].items():
             path = self.directory / file_name
             if not path.is_file():

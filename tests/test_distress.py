@@ -76,6 +76,22 @@ def test_idioms_are_not_distress() -> None:
         assert concern(text) is not Concern.PERSONAL, text
 
 
+def test_what_follows_cant_cope_decides_it() -> None:
+    assert concern("i cant go on like this") is Concern.PERSONAL
+    assert concern("i cant cope with life anymore") is Concern.PERSONAL
+    assert concern("i cant go on like this with the wifi cutting out") is Concern.NONE
+    assert concern("my friend says she cant cope with how slow the NHS is") is Concern.NONE
+
+
+def test_benign_reasons_and_plain_sentences_are_not_finality() -> None:
+    assert concern("my flatmate gave all her stuff away to charity because shes moving") is (
+        Concern.NONE
+    )
+    assert concern("before i go, who was the NHS director mentioned") is Concern.NONE
+    assert concern("i have made my decision, i am joining the campaign") is Concern.NONE
+    assert concern("my son is writing an essay about self harm") is Concern.TOPIC
+
+
 def test_topical_questions_are_topics() -> None:
     assert concern("what do the articles say about suicide rates") is Concern.TOPIC
     assert concern("what's the nice guidance on self harm") is Concern.TOPIC

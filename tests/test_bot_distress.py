@@ -78,6 +78,19 @@ async def test_a_long_message_in_distress_gets_support_and_a_gentle_note(bot: Ru
     assert len(sent) == 2
 
 
+async def test_the_rate_limit_never_holds_back_the_support_message(api: FakeBotApi) -> None:
+    async with run_bot(api, rate_limit_count=1) as bot:
+        [answer] = await bot.replies(api.private_message_update(QUESTION))
+        assert answer["text"].startswith(QUESTION_MARK)
+        # Over the limit: support still comes, and nothing else (not "asking too fast").
+        since = api.call_count
+        for text in ("i cant do this anymore", f"i want to die. {QUESTION}"):
+            [support] = await bot.replies(api.private_message_update(text))
+            assert is_support(support, bot.settings.crisis_message)
+        await bot.settle()
+        assert len(bot.sent_to(api.default_user["id"], since)) == 2
+
+
 async def test_a_passage_describing_an_overdose_is_never_shown_first(bot: RunningBot) -> None:
     # Asked plainly, the passage is the answer ...
     [plain] = await bot.replies(bot.api.private_message_update(HARM_QUESTION))

@@ -270,6 +270,15 @@ async def answer_question(
 
     A reply to one of our answers is read together with the question that answer answered.
     """
+    question = clean_question(text)
+    if concern_of(question) is Concern.PERSONAL:
+        # Never "you're asking too fast" to a person in distress (many short messages in a row
+        # are how some people write in crisis): the support message always goes; only the
+        # answer to what they asked of the articles waits for the rate limit.
+        user = update.effective_user
+        allowed = user is None or services(context).rate_limit.check(user.id) is Verdict.ALLOW
+        await _reply_in_distress(context, message, question, answer=allowed)
+        return
     if await _within_rate_limit(update, context):
         await _reply_with_answer(context, message, text)
 
@@ -299,7 +308,7 @@ async def _reply_with_answer(
 
 
 async def _reply_in_distress(
-    context: ContextTypes.DEFAULT_TYPE, message: Message, question: str
+    context: ContextTypes.DEFAULT_TYPE, message: Message, question: str, *, answer: bool = True
 ) -> None:
     """Support first; then the answer to what the message asks of the articles, if anything.
 
@@ -317,14 +326,14 @@ async def _reply_in_distress(
         if message.chat.type == ChatType.PRIVATE:
             await message.reply_html(ONLY_ARTICLES_NOTE)
         return
-    asked = asked_question(question)
+    asked = asked_question(question) if answer else ""
     if not asked:
         return
     edition = services(context).edition()
-    answer = edition.answer(asked)
-    quotes = gentle_quotes(edition, answer.quotes)
-    if answer.answered and quotes:
-        await _reply_with_quotes(context, message, asked, answer, quotes)
+    found = edition.answer(asked)
+    quotes = gentle_quotes(edition, found.quotes)
+    if found.answered and quotes:
+        await _reply_with_quotes(context, message, asked, found, quotes)
 
 
 def gentle_quotes(edition: Edition, quotes: Sequence[Quote]) -> list[Quote]:

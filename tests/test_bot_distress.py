@@ -122,6 +122,28 @@ async def test_in_a_group_one_discreet_line_and_a_button_to_a_private_chat(
     assert support["chat"]["type"] == "private"
 
 
+async def test_in_a_group_a_long_message_in_distress_gets_the_discreet_line_alone(
+    bot: RunningBot,
+) -> None:
+    story = "@" + bot.api.bot_username + " " + "nobody would even notice if i was gone. " * 20
+    since = bot.api.call_count
+    [line] = await bot.replies(bot.api.group_message_update(story))
+    assert line["text"] == GROUP_SUPPORT
+    await bot.settle()
+    assert len(bot.sent_to(bot.api.default_group["id"], since)) == 1
+
+
+async def test_in_a_group_a_topical_question_gets_its_answer_then_one_line(
+    bot: RunningBot,
+) -> None:
+    question = "what does the NICE guidance on self harm say?"
+    update = bot.api.group_message_update(f"/ask {question}")
+    answer, pointer = await bot.replies(update, 2)
+    assert answer["text"].startswith(f"{QUESTION_MARK} {question}")
+    assert pointer["text"].startswith("💛 If this is about you")
+    assert bot.settings.crisis_message not in pointer["text"]
+
+
 async def test_inline_distress_offers_support_as_the_button_never_as_a_result(
     bot: RunningBot,
 ) -> None:

@@ -2,9 +2,10 @@
 
 The patterns are data (``data/distress_patterns.txt``, whose header says where they come from and
 how they are read); this module holds the little logic around them: folding a message the way
-people type it, and the four checks that keep a match from counting when it does not mean what it
-seems to (a negation, someone else as the subject, an idiom, reported speech). It knows nothing of
-Telegram or of the articles.
+people type it; the checks that keep a match from counting when it does not mean what it seems to
+(a negation, someone else as the subject, an idiom, reported speech, the past); and reading what
+is said of someone close as if the writer said it of themselves. It knows nothing of Telegram or
+of the articles.
 """
 
 from __future__ import annotations
@@ -220,7 +221,7 @@ def read_message(text: str) -> Reading:
 
 
 def _personal(folded: str, flag: str = "personal") -> list[str]:
-    """The families of ``flag`` with a match in ``folded`` that the four checks leave standing."""
+    """The families of ``flag`` with a match in ``folded`` that the checks leave standing."""
     jokes = _spans(folded, "joke")
     frames = [start for start, _ in _spans(folded, "frame")]
     past = [start for start, _ in _spans(folded, "past")]
@@ -322,7 +323,7 @@ def _someone_else(folded: str, match: re.Match[str]) -> bool:
     return len(before) > 1 and before[-2] in words["determiners"]
 
 
-_FIRST_PERSON = frozenset({"i", "im", "ive", "id", "ill", "me", "my", "myself", "mine", "i m"})
+_FIRST_PERSON = frozenset({"i", "im", "ive", "id", "ill", "me", "my", "myself", "mine"})
 
 
 def describes_harm(paragraph: str) -> bool:

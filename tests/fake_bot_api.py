@@ -48,6 +48,8 @@ Where the fake follows Telegram rather than a simpler rule:
   webhook is set is a 409.  Update kinds outside ``allowed_updates`` (default: all but
   chat_member, message_reaction, message_reaction_count) are dropped when polled.
 * Group privacy mode is off unless ``FakeBotApi(privacy_mode=True)``.
+* answerInlineQuery's ``button`` (InlineQueryResultsButton): ``text`` and exactly one of
+  ``web_app`` and ``start_parameter`` (1-64 of ``A-Z a-z 0-9 _ -``, else ``START_PARAM_INVALID``).
 
 Not modelled: entities Telegram detects by itself in the bot's own texts (urls, mentions),
 exact URL normalisation of text links (approximated), flood limits (inject them with
@@ -2366,6 +2368,8 @@ class FakeBotApi:
                 )
             if "reply_markup" in result:
                 self._inline_keyboard({"reply_markup": result["reply_markup"]})
+        if "button" in params:
+            _check_results_button(params["button"])
         if query_id not in self._pending_inline_queries:
             raise _bad_request(QUERY_TOO_OLD[len("Bad Request: ") :])
         self._pending_inline_queries.discard(query_id)
@@ -2383,6 +2387,28 @@ class FakeBotApi:
         if stored is None:
             raise _bad_request("invalid file_id")
         return dict(stored[0])
+
+
+def _check_results_button(button: Any) -> None:
+    """answerInlineQuery's ``button``, an InlineQueryResultsButton as the Bot API documents it.
+
+    ``text`` is required, and exactly one of ``web_app`` and ``start_parameter`` (1-64 of
+    A-Z a-z 0-9 _ -: the deep-linking parameter sent to the bot with /start).
+    """
+    if not isinstance(button, dict) or not isinstance(button.get("text"), str):
+        raise _bad_request("can't parse InlineQueryResultsButton")
+    if not button["text"]:
+        raise _bad_request("BUTTON_TEXT_INVALID")
+    if ("web_app" in button) == ("start_parameter" in button):
+        raise _bad_request("can't parse InlineQueryResultsButton")
+    start = button.get("start_parameter")
+    if "start_parameter" in button and not (
+        isinstance(start, str) and _START_PARAMETER_RE.fullmatch(start)
+    ):
+        raise _bad_request("START_PARAM_INVALID")
+
+
+_START_PARAMETER_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 # --------------------------------------------------------------------------------------

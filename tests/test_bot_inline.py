@@ -57,13 +57,6 @@ async def test_a_question_the_articles_do_not_answer_offers_nothing(bot: Running
     assert "Not in my sources" in answer["button"]["text"]
 
 
-async def test_distress_puts_the_support_message_first(bot: RunningBot) -> None:
-    answer = await inline_answer(bot, "I want to kill myself")
-    first = answer["results"][0]
-    assert "not from the articles" in first["title"].lower()
-    assert bot.settings.crisis_message in posted_text(first)
-
-
 async def test_share_opens_inline_mode_with_the_question_and_its_quotes(bot: RunningBot) -> None:
     [reply] = await bot.replies(bot.api.private_message_update(QUESTION))
     shared = button(reply, "Share")["switch_inline_query"]

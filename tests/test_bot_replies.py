@@ -6,7 +6,7 @@ import pytest
 from telegram import InputTextMessageContent
 
 from fake_bot_api import parse_html, utf16_slice
-from simbot.answer import Answer, Quote
+from simbot.answer import Quote
 from simbot.bot_replies import (
     EXAMPLE_QUESTIONS,
     MORE,
@@ -65,8 +65,7 @@ def test_answers_are_valid_html_within_the_limit_whatever_they_hold(size: int) -
 
 
 def test_inline_results_fit_too() -> None:
-    answer = Answer("q", (nasty_quote(12_000),))
-    [result] = inline_results(answer, ["007_nasty.txt"], "simbot_bot", None)
+    [result] = inline_results([nasty_quote(12_000)], ["007_nasty.txt"], "simbot_bot")
     content = result.input_message_content
     assert isinstance(content, InputTextMessageContent)
     assert assert_valid([content.message_text])
@@ -120,11 +119,9 @@ def test_a_follow_up_keeps_its_latest_words_within_the_limit() -> None:
         "i wanna die tbh",
         "I'm thinking about suicide",
         "feeling SUICIDAL",
-        "sucide",
         "suicde thoughts",
         "I've been self-harming again",
-        "selfharm",
-        "took an overdose last year",
+        "took an overdose an hour ago",
         "I want to kill myself",
         "I don’t want to live anymore",
         "I can't go on",

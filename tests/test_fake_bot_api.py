@@ -18,6 +18,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultsButton,
     InputTextMessageContent,
     Update,
 )
@@ -439,7 +440,23 @@ async def test_inline_answers_are_checked(api: FakeBotApi) -> None:
         )
         with refused(api, "answerInlineQuery", "can't parse entities: Can't find end tag"):
             await bot.answer_inline_query(query_id, [bad_html])
-        assert await bot.answer_inline_query(query_id, [article(str(n)) for n in range(50)])
+        with refused(api, "answerInlineQuery", "Bad Request: START_PARAM_INVALID"):
+            await bot.answer_inline_query(
+                query_id, [], button=InlineQueryResultsButton("Go", start_parameter="no spaces")
+            )
+        with refused(api, "answerInlineQuery", "Bad Request: START_PARAM_INVALID"):
+            await bot.answer_inline_query(
+                query_id, [], button=InlineQueryResultsButton("Go", start_parameter="x" * 65)
+            )
+        assert await bot.answer_inline_query(
+            query_id,
+            [article(str(n)) for n in range(50)],
+            button=InlineQueryResultsButton("Go", start_parameter="support"),
+        )
+        assert api.inline_answers[query_id]["button"] == {
+            "text": "Go",
+            "start_parameter": "support",
+        }
         with refused(api, "answerInlineQuery", QUERY_TOO_OLD):
             await bot.answer_inline_query(query_id, [article("late")])
         with refused(api, "answerCallbackQuery", QUERY_TOO_OLD):

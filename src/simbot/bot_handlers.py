@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
@@ -24,6 +25,7 @@ from telegram import (
     Message,
     Update,
 )
+from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ContextTypes
 
@@ -33,14 +35,18 @@ from simbot.bot_replies import (
     BAD_LINK,
     EXAMPLE_QUESTIONS,
     GROUP_COMMANDS,
+    GROUP_SUPPORT,
     INLINE_START,
+    INLINE_SUPPORT,
     MENTION_WHAT,
     NO_MORE,
     NO_WORDS,
     NON_TEXT,
+    ONLY_ARTICLES_NOTE,
     PRIVATE_COMMANDS,
     SOMETHING_WENT_WRONG,
     STALE_BUTTON,
+    SUPPORT_START,
     UNKNOWN_COMMAND,
     about_html,
     answer_html,
@@ -58,11 +64,13 @@ from simbot.bot_replies import (
     share_button,
     sources_html,
     support_html,
+    support_keyboard,
+    support_pointer_html,
     too_long,
     welcome_html,
     welcome_keyboard,
 )
-from simbot.crisis import signals_distress
+from simbot.crisis import Concern, asked_question, concern_of, gentle_order
 from simbot.rate_limit import PerUserRateLimit, Verdict
 from simbot.redact import redact
 
@@ -165,6 +173,16 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or not await _within_rate_limit(update, context):
         return
     payload = context.args[0] if context.args else ""
+    if payload == SUPPORT_START:
+        # From the discreet line in a group, or inline mode's button: the full message, here
+        # (typed in a group, it gets the group's discreet line instead).
+        if message.chat.type == ChatType.PRIVATE:
+            await message.reply_html(support_html(services(context).settings.crisis_message))
+        else:
+            await message.reply_html(
+                GROUP_SUPPORT, reply_markup=support_keyboard(context.bot.username)
+            )
+        return
     if payload and payload != INLINE_START:
         if await _send_passage(message, payload, context):
             return
@@ -252,6 +270,15 @@ async def answer_question(
 
     A reply to one of our answers is read together with the question that answer answered.
     """
+    question = clean_question(text)
+    if concern_of(question) is Concern.PERSONAL:
+        # Never "you're asking too fast" to a person in distress (many short messages in a row
+        # are how some people write in crisis): the support message always goes; only the
+        # answer to what they asked of the articles waits for the rate limit.
+        user = update.effective_user
+        allowed = user is None or services(context).rate_limit.check(user.id) is Verdict.ALLOW
+        await _reply_in_distress(context, message, question, answer=allowed)
+        return
     if await _within_rate_limit(update, context):
         await _reply_with_answer(context, message, text)
 
@@ -263,21 +290,78 @@ async def _reply_with_answer(
     settings = found.settings
     edition = found.edition()
     question = clean_question(text)
-    if signals_distress(question):
-        # First of all, whatever follows: a person in crisis should not have to read past
-        # articles, or a request for a shorter question, to find it.
-        await message.reply_html(support_html(settings.crisis_message))
+    concern = concern_of(question)
+    if concern is Concern.PERSONAL:
+        await _reply_in_distress(context, message, question)
+        return
     if len(question) > settings.max_question_length:
         await message.reply_html(too_long(settings.max_question_length))
+    else:
+        replied = message.reply_to_message if _replies_to_bot(message, context.bot.id) else None
+        previous = question_of(replied.text) if replied is not None else None
+        question, answer = _answer_with_context(edition, settings, question, previous)
+        await _reply_with_quotes(context, message, question, answer)
+    if concern is Concern.TOPIC:
+        # About suicide or self-harm, not (as far as the words say) personal: the answer first,
+        # then one short line, in case it is personal after all.
+        await message.reply_html(support_pointer_html(context.bot.username))
+
+
+async def _reply_in_distress(
+    context: ContextTypes.DEFAULT_TYPE, message: Message, question: str, *, answer: bool = True
+) -> None:
+    """Support first; then the answer to what the message asks of the articles, if anything.
+
+    Never "that's a long message" or "not in my sources" to a person in distress, and never a
+    passage describing an overdose or self-harm as the first quote.
+    """
+    settings = services(context).settings
+    if message.chat.type == ChatType.PRIVATE:
+        await message.reply_html(support_html(settings.crisis_message))
+    else:
+        # Not someone's distress, nor the full message, posted back at the group: one short
+        # line, and a button to the private chat where the support message waits.
+        await message.reply_html(GROUP_SUPPORT, reply_markup=support_keyboard(context.bot.username))
+    if len(question) > settings.max_question_length:
+        if message.chat.type == ChatType.PRIVATE:
+            await message.reply_html(ONLY_ARTICLES_NOTE)
         return
-    replied = message.reply_to_message if _replies_to_bot(message, context.bot.id) else None
-    previous = question_of(replied.text) if replied is not None else None
-    question, answer = _answer_with_context(edition, settings, question, previous)
+    asked = asked_question(question) if answer else ""
+    if not asked:
+        return
+    edition = services(context).edition()
+    found = edition.answer(asked)
+    quotes = gentle_quotes(edition, found.quotes)
+    if found.answered and quotes:
+        await _reply_with_quotes(context, message, asked, found, quotes)
+
+
+def gentle_quotes(edition: Edition, quotes: Sequence[Quote]) -> list[Quote]:
+    """``quotes`` for a person in distress: none describing an act of harm comes first."""
+    index = edition.answerer.index
+
+    def describes_harm(quote: Quote) -> bool:
+        numbers = range(quote.paragraph, quote.last_paragraph + 1)
+        return any(index.paragraph_id(quote.source, n) in index.harm for n in numbers)
+
+    return gentle_order(quotes, describes_harm)
+
+
+async def _reply_with_quotes(
+    context: ContextTypes.DEFAULT_TYPE,
+    message: Message,
+    question: str,
+    answer: Answer,
+    quotes: Sequence[Quote] | None = None,
+) -> None:
+    """The answer's first quotes (``quotes``, if given, in their place), or "not covered"."""
     if not answer.answered:
         no_words = answer.reason in ("empty", "no-words")
         await message.reply_html(NO_WORDS if no_words else not_covered_html(question))
         return
-    shown = answer.quotes[: settings.answer_quotes]
+    settings = services(context).settings
+    edition = services(context).edition()
+    shown = list(quotes if quotes is not None else answer.quotes)[: settings.answer_quotes]
     texts = answer_html(question, shown, edition.names, context.bot.username)
     keyboard = answer_keyboard(question, len(shown), len(answer.quotes))
     await _reply_all(message, texts, keyboard)
@@ -387,10 +471,22 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await query.answer([], button=button, cache_time=INLINE_CACHE_SECONDS)
         return
     edition = found.edition()
-    answer = edition.answer(question)
-    support = found.settings.crisis_message if signals_distress(question) else None
-    results = inline_results(answer, edition.names, context.bot.username, support)
-    if not answer.answered:
+    concern = concern_of(question)
+    if concern is Concern.PERSONAL:
+        # Only what the query asks of the articles, gently ordered; support is the button.
+        asked = asked_question(question)
+        answer = edition.answer(asked) if asked else None
+        quotes = gentle_quotes(edition, answer.quotes) if answer and answer.answered else []
+        answered = bool(quotes)
+    else:
+        answer = edition.answer(question)
+        quotes, answered = list(answer.quotes), answer.answered
+    results = inline_results(quotes, edition.names, context.bot.username)
+    if concern is not Concern.NONE:
+        # Never a result that could be posted into a chat by mistake: a button that opens
+        # the private chat, where the support message waits.
+        button = InlineQueryResultsButton(text=INLINE_SUPPORT, start_parameter=SUPPORT_START)
+    elif not answered:
         button = InlineQueryResultsButton(
             text="Not in my sources: ask me in a private chat", start_parameter=INLINE_START
         )

@@ -47,7 +47,7 @@ from simbot.render import (
 )
 
 if TYPE_CHECKING:
-    from simbot.answer import Answer, Answerer, Quote
+    from simbot.answer import Answerer, Quote
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
 
@@ -69,6 +69,8 @@ ASK_EXAMPLE = "ask"
 
 #: The /start payload of the inline mode's "open a private chat" button.
 INLINE_START = "inline"
+#: The /start payload that opens the support message in a private chat (groups, inline mode).
+SUPPORT_START = "support"
 
 PRIVATE_COMMANDS = (
     BotCommand("start", "What this bot does, with example questions"),
@@ -126,12 +128,51 @@ def rate_limited(seconds: float) -> str:
     )
 
 
+#: Said first to a person in distress, before the maintainers' message.
+WARM_LINE = "I'm really sorry things are so hard right now. You don't have to face this alone."
+#: After the support message, to someone whose long message signals distress.
+ONLY_ARTICLES_NOTE = (
+    "I'm only a bot: all I can do is answer questions about a few news articles, so I can't "
+    "reply to what you wrote the way a person could. The people above can, and they would "
+    "want to hear from you."
+)
+#: In a group: one short line, nothing of what the person wrote, and ``support_keyboard``.
+GROUP_SUPPORT = f"{SUPPORT_MARK} There's a private note for you: tap below to read it."
+#: The text of the button that opens the support message in a private chat.
+SUPPORT_BUTTON = f"{SUPPORT_MARK} Support, privately"
+#: Inline mode's results button when a query signals distress, or is about suicide or self-harm.
+INLINE_SUPPORT = f"{SUPPORT_MARK} Support: open a private chat"
+
+
 def support_html(message: str) -> str:
-    """The maintainers' support message, marked as not coming from the articles."""
+    """The support message: a warm line, then the maintainers' message, marked as not ours."""
     return (
+        f"{html.escape(WARM_LINE)}\n\n"
         f"{SUPPORT_MARK} <b>Not from the articles: a note from the people who run this bot.</b>\n"
         f"{html.escape(message)}"
     )
+
+
+def support_url(bot_username: str) -> str:
+    """The deep link that opens a private chat with ``/start support``."""
+    return create_deep_linked_url(bot_username, SUPPORT_START)
+
+
+def support_keyboard(bot_username: str) -> InlineKeyboardMarkup:
+    """One button that opens the support message in a private chat."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(SUPPORT_BUTTON, url=support_url(bot_username))]]
+    )
+
+
+def support_pointer_html(bot_username: str) -> str:
+    """The one short line after an answer to a question about suicide or self-harm."""
+    where = (
+        f'<a href="{html.escape(support_url(bot_username))}">support, privately</a>'
+        if bot_username
+        else f"/start {SUPPORT_START}"
+    )
+    return f"{SUPPORT_MARK} If this is about you or someone close: {where}."
 
 
 def welcome_html() -> str:
@@ -356,25 +397,15 @@ def passage_url(
 
 
 def inline_results(
-    answer: Answer, names: Sequence[str], bot_username: str, support: str | None
+    quotes: Sequence[Quote], names: Sequence[str], bot_username: str
 ) -> list[InlineQueryResultArticle]:
     """One result per quote, each posting the verbatim quote and its citation.
 
-    ``support`` (the maintainers' message, for a question that signals distress) comes first.
+    Support for a person in distress is never a result (it could be posted into a group by
+    mistake): the handler offers it as the results button instead (``INLINE_SUPPORT``).
     """
     results: list[InlineQueryResultArticle] = []
-    if support is not None:
-        results.append(
-            InlineQueryResultArticle(
-                id="support",
-                title=f"{SUPPORT_MARK} Support (not from the articles)",
-                description=support[:120],
-                input_message_content=InputTextMessageContent(
-                    support_html(support), parse_mode=ParseMode.HTML
-                ),
-            )
-        )
-    for quote in answer.quotes:
+    for quote in quotes:
         url = passage_url(bot_username, names, quote.source, quote.paragraph, quote.last_paragraph)
         keyboard = (
             InlineKeyboardMarkup([[InlineKeyboardButton(f"Open in @{bot_username}", url=url)]])

@@ -1,72 +1,67 @@
-"""Whether a question signals that the person asking may be in distress.
+"""What the bot makes of a message that may come from a person in distress.
 
-Some people asking a bot about a crisis-care scheme are in crisis themselves. The bot answers them
-as usual, but first gives the support message maintainers set (``Settings.crisis_message``). The
-words it listens for are shipped in ``data/crisis_terms.txt``; this module knows nothing of
-Telegram.
+Some people asking a bot about a crisis-care scheme are in crisis themselves. ``simbot.distress``
+reads the message; this module says what follows from that, apart from Telegram: whether the
+support message comes first (``Concern.PERSONAL``) or one short line after the answer
+(``Concern.TOPIC``), which part of a message is a question for the articles, and which quotes
+must not come first to someone in distress.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
+import re
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
-from simbot.analysis import tokenize, word_list
+from simbot.distress import Concern, read_message
 
+Q = TypeVar("Q")
 
-@dataclass(frozen=True, slots=True)
-class _Term:
-    """One entry of the list: its words, and how loosely the last one may match."""
+__all__ = ["Concern", "asked_question", "concern_of", "gentle_order", "signals_distress"]
 
-    words: tuple[str, ...]
-    prefix: bool = False
-    typo: bool = False
-
-    def matches_at(self, words: list[str], at: int) -> bool:
-        if at + len(self.words) > len(words):
-            return False
-        *head, last = self.words
-        if words[at : at + len(head)] != head:
-            return False
-        word = words[at + len(head)]
-        if self.prefix:
-            return word.startswith(last)
-        return word == last or (self.typo and len(word) > 4 and _one_typo(word, last))
+# Sentences end at . ! ? … and line breaks; the mark stays with its sentence.
+_SENTENCE_RE = re.compile(r"[^.!?…\n]+[.!?…]*")
+_QUESTION_START = frozenset(
+    {
+        "who", "whom", "whose", "what", "whats", "which", "when", "where", "why", "how", "is",
+        "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should",
+        "has", "have", "had", "tell", "explain", "name", "list",
+    }
+)  # fmt: skip
 
 
-def _one_typo(word: str, target: str) -> bool:
-    """Whether ``word`` is ``target`` with one letter missing, added, changed or swapped."""
-    if abs(len(word) - len(target)) > 1 or word == target:
-        return False
-    if len(word) == len(target):
-        diff = [i for i, (a, b) in enumerate(zip(word, target, strict=True)) if a != b]
-        if len(diff) == 1:
-            return True
-        i = diff[0]
-        return diff == [i, i + 1] and word[i] == target[i + 1] and word[i + 1] == target[i]
-    short, long = sorted((word, target), key=len)
-    i = next((i for i, (a, b) in enumerate(zip(short, long, strict=False)) if a != b), len(short))
-    return short[i:] == long[i + 1 :]
-
-
-def _words(text: str) -> list[str]:
-    return [token.folded for token in tokenize(text)]
-
-
-@cache
-def crisis_terms() -> tuple[_Term, ...]:
-    """The shipped list of words and phrases that signal distress."""
-    terms: list[_Term] = []
-    for line in word_list("crisis_terms"):
-        typo = line.startswith("~")
-        prefix = line.endswith("*")
-        words = tuple(_words(line.strip("~*")))
-        if words:
-            terms.append(_Term(words, prefix=prefix, typo=typo))
-    return tuple(terms)
+def concern_of(text: str) -> Concern:
+    """How worrying ``text`` is: NONE, TOPIC (about suicide or self-harm) or PERSONAL."""
+    return read_message(text).concern
 
 
 def signals_distress(text: str) -> bool:
-    """Whether ``text`` holds a word or phrase that may mean its writer is in distress."""
-    words = _words(text)
-    return any(term.matches_at(words, at) for at in range(len(words)) for term in crisis_terms())
+    """Whether ``text`` may come from a person in distress, or someone worried for one close."""
+    return concern_of(text) is Concern.PERSONAL
+
+
+def asked_question(text: str) -> str:
+    """The sentences of ``text`` that ask the articles something, without those of distress.
+
+    "I want to die. Who started StopSIM?" asks "Who started StopSIM?"; "i cant go on" asks
+    nothing (''), so a person in distress is not answered with quotes they did not ask for.
+    """
+    asked = []
+    for sentence in (s.strip() for s in _SENTENCE_RE.findall(text)):
+        words = sentence.lower().split()
+        if not words or not (sentence.endswith("?") or words[0].strip("'\"“‘") in _QUESTION_START):
+            continue
+        if concern_of(sentence) is not Concern.PERSONAL:  # read last: the dearest check
+            asked.append(sentence)
+    return " ".join(asked)
+
+
+def gentle_order(quotes: Sequence[Q], describes_harm: Callable[[Q], bool]) -> list[Q]:
+    """``quotes`` for a person in distress: none that describes an act of harm comes first.
+
+    Such quotes move behind the others; when every quote is one, none is shown.
+    """
+    calm = [q for q in quotes if not describes_harm(q)]
+    if not calm:
+        return []
+    return calm + [q for q in quotes if describes_harm(q)]

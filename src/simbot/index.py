@@ -66,7 +66,7 @@ Progress = Callable[[str, int, int], None]
 _FILES = {
     "paragraphs": ".npy", "spans": ".npy", "idf": ".npy", "offsets": ".npy", "postings": ".npy",
     "weights": ".npy", "doc_len": ".npy", "terms": ".txt", "words": ".txt", "word_rows": ".npy",
-    "stems": ".txt", "definitions": ".json", "texts": ".txt",
+    "stems": ".txt", "definitions": ".json", "texts": ".txt", "harm": ".npy",
 }  # fmt: skip
 #: What quotes and citations come from is read into memory, not mapped: a mapping would show
 #: an edit made to the file after it was verified.
@@ -313,7 +313,7 @@ class Index:
         Raises ``IndexProblem`` when one of them is damaged (never: they are verified on load).
         """
         # Each is a cached_property: parsed on first access, then kept.
-        _ = self.words, self.stems, self.definitions
+        _ = self.words, self.stems, self.definitions, self.harm
         return self
 
     def known_term(self, word: str) -> str | None:
@@ -326,6 +326,15 @@ class Index:
         """Acronym term -> the paragraphs that spell it out."""
         found: dict[str, list[int]] = json.loads(self._text("definitions"))
         return found
+
+    @cached_property
+    def harm(self) -> frozenset[int]:
+        """Paragraphs that describe an act of overdose or self-harm in detail (issue 9).
+
+        Marked at build time by ``simbot.distress.describes_harm``; never the first quote shown
+        to a person in distress.
+        """
+        return frozenset(self._array("harm").tolist())
 
     def text(self, doc: int, start: int, end: int) -> str:
         """Characters ``start:end`` of article ``doc``, exactly as in its file."""
@@ -408,6 +417,7 @@ def build(
     and counted with numpy. ``progress`` hears how far the build has got.
     """
     from simbot.context import speaker_terms, window_start
+    from simbot.distress import describes_harm
 
     analyzer = analyzer or Analyzer()
     total = sum(len(d.paragraphs) for d in corpus.documents)
@@ -473,6 +483,9 @@ def build(
         "stems": _lines_bytes(f"{word}\t{term}" for word, term in stems),
         "definitions": _json_bytes(definitions),
         "texts": b"".join(blobs),
+        "harm": _npy(
+            np.array([p for p, t in enumerate(paragraph_texts_all) if describes_harm(t)], np.int64)
+        ),
     }
     files = {name: f"{name}-{_sha(blob)[:16]}{_FILES[name]}" for name, blob in data.items()}
     manifest = {

@@ -35,15 +35,20 @@ class Paraphrase:
 
 
 @cache
+def _chat_words() -> dict[str, str]:
+    """Chat spellings and bare contractions, and the words they stand for."""
+    return word_pairs("chat_words") | word_pairs("contractions")
+
+
 def _chat_word_re() -> re.Pattern[str]:
-    words = sorted(word_pairs("chat_words"), key=len, reverse=True)
+    words = sorted(_chat_words(), key=len, reverse=True)
     alternatives = "|".join(map(re.escape, words))
     return re.compile(rf"(?<![\w'’-])(?:{alternatives})(?![\w'’-])", re.IGNORECASE)
 
 
 def spell_out_chat(text: str) -> str:
     """``text`` with chat spellings written out ("why r ppl" -> "why are people")."""
-    chat = word_pairs("chat_words")
+    chat = _chat_words()
 
     def spelt_out(match: re.Match[str]) -> str:
         surface = match.group()

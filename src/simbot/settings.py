@@ -19,7 +19,9 @@ DEFAULT_SECRETS_DIR = Path("/run/secrets")
 DEFAULT_CRISIS_MESSAGE = (
     "If you are struggling or thinking about suicide or self-harm, you don't have to face it "
     "alone. Samaritans are there day and night: call 116 123 (free, 24 hours, UK and Ireland) "
-    "or email jo@samaritans.org. If you are in danger now, call 999 (UK) or 112."
+    "or email jo@samaritans.org. If you would rather not call, text SHOUT to 85258 (free, "
+    "24 hours, UK). In England you can also call NHS 111 and choose the mental health option. "
+    "If you are in danger now, call 999 (UK) or 112."
 )
 
 
@@ -92,7 +94,8 @@ class Settings(BaseSettings):
     )
     crisis_message: str = Field(
         default=DEFAULT_CRISIS_MESSAGE,
-        description="Support message put before answers to questions that signal distress.",
+        description="Support message for people in distress: first in a private chat, behind a "
+        "button in groups and inline mode (see README, 'People in distress').",
     )
     advice_message: str = Field(
         default=DEFAULT_ADVICE_MESSAGE,

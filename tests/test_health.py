@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -11,10 +14,11 @@ from typing import Any, NoReturn
 import pytest
 from pydantic import SecretStr
 
-from bot_harness import WAIT, bot_settings, run_webhook_bot
-from fake_bot_api import FakeBotApi
+from bot_harness import WAIT, bot_settings, run_bot, run_webhook_bot
+from fake_bot_api import FakeBotApi, Fault
 from processes import finish, free_port, simbot
-from simbot.health import Health, check, health_url, method_url
+from simbot.health import FAILURES_IN_A_ROW, STUCK_SECONDS, Health, check, health_url, method_url
+from simbot.polling_state import PollingState, now, state_path, write_state
 from simbot.settings import Settings
 
 WEBHOOK_URL = "https://bot.example.org/telegram/updates"
@@ -75,6 +79,58 @@ def test_a_password_in_the_bot_api_url_is_never_printed(monkeypatch: pytest.Monk
     health = check(behind_auth)
     assert not health.healthy and "cannot reach the Bot API at bot.example" in health.detail
     assert "pa55word" not in health.line() and "ABC" not in health.line()
+
+
+async def eventually(settings: Settings, *, healthy: bool) -> Health:
+    """The first check (one every 50 ms, for at most WAIT) that is ``healthy`` or not."""
+    async with asyncio.timeout(WAIT):
+        while (health := await checked(settings)).healthy != healthy:
+            await asyncio.sleep(0.05)
+    return health
+
+
+async def test_polling_that_keeps_failing_is_unhealthy_until_it_recovers(api: FakeBotApi) -> None:
+    async with run_bot(api, allow_refused=True) as bot:
+        assert (await checked(bot.settings)).healthy
+        api.inject_fault("getUpdates", Fault.server_error(), times=None)
+        # The bot retries after 1, 1.5, 2.25 s...: wait for the third failure in a row.
+        failed = await api.wait_for(
+            "getUpdates", lambda c: c.injected is not None, timeout=3 * WAIT
+        )
+        for _ in range(FAILURES_IN_A_ROW - 1):
+            failed = await api.wait_for(
+                "getUpdates", lambda c: c.injected is not None, 3 * WAIT, since=failed.index + 1
+            )
+        # The fake has answered; the bot takes its answer in a moment.
+        health = await eventually(bot.settings, healthy=False)
+        assert "long polling keeps failing" in health.detail
+        assert "Internal Server Error" in health.detail
+        api.clear_faults()
+        since = api.call_count
+        await bot.replies(api.private_message_update("/help"))  # a poll that ends at once
+        await api.wait_for("getUpdates", lambda c: c.ok, 3 * WAIT, since=since)
+        await eventually(bot.settings, healthy=True)
+    # Stopped: the bot's file is gone, and Telegram alone is asked again.
+    assert not state_path(api.base_url, api.token).exists()
+
+
+async def test_polling_that_finishes_no_call_is_stuck(api: FakeBotApi) -> None:
+    path = state_path(api.base_url, api.token)
+    try:
+        write_state(path, PollingState(pid=os.getpid(), updated=now() - STUCK_SECONDS - 5))
+        health = await checked(bot_settings(api))
+        assert not health.healthy and "long polling is stuck" in health.detail
+        # Written by a process that is gone: not this bot's business.
+        write_state(path, PollingState(pid=_gone_pid(), updated=now() - STUCK_SECONDS - 5))
+        assert (await checked(bot_settings(api))).healthy
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _gone_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
 
 
 def test_without_a_token_polling_is_unhealthy() -> None:

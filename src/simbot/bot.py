@@ -67,6 +67,7 @@ from simbot.bot_handlers import (
 from simbot.bot_order import PerChatUpdateProcessor
 from simbot.bot_polling import PollingRequest
 from simbot.bot_replies import ASK_EXAMPLE, MORE, index_version
+from simbot.bot_retry import RetryingRequest
 from simbot.bot_webhook import WebhookServer
 from simbot.errors import SimbotError
 from simbot.polling_state import state_path
@@ -118,8 +119,10 @@ def build_application(settings: Settings, answerer: Answerer) -> BotApplication:
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        # Keeps what the bot sends within Telegram's flood limits (and retries after a 429).
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        # Retries what Telegram or the network says may be retried, 429s included.
+        .request(RetryingRequest())
+        # Keeps what the bot sends within Telegram's flood limits (a 429 is retried below it).
+        .rate_limiter(AIORateLimiter(max_retries=0))
         # Different chats at once, each chat's updates in order (see simbot.bot_order).
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(set_commands)

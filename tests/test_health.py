@@ -6,12 +6,10 @@ import asyncio
 import os
 import subprocess
 import sys
-import urllib.error
-import urllib.request
+import urllib.parse
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-import pytest
 from pydantic import SecretStr
 
 from bot_harness import WAIT, bot_settings, run_bot, run_webhook_bot
@@ -68,17 +66,55 @@ async def test_an_unreachable_bot_api_is_unhealthy_without_the_token() -> None:
     assert gone.telegram_token.get_secret_value() not in health.line()
 
 
-def test_a_password_in_the_bot_api_url_is_never_printed(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refused(url: str, timeout: float) -> NoReturn:
-        raise urllib.error.URLError(ConnectionRefusedError(111, "Connection refused"))
-
-    monkeypatch.setattr(urllib.request, "urlopen", refused)
+def test_a_password_in_the_bot_api_url_is_never_printed() -> None:
+    port = free_port()  # nothing listens there: the connection is refused
     behind_auth = settings(
-        telegram_token=SecretStr("123:ABC"), telegram_api_url="https://me:pa55word@bot.example/bot"
+        telegram_token=SecretStr("123:ABC"),
+        telegram_api_url=f"http://me:pa55word@127.0.0.1:{port}/bot",
     )
     health = check(behind_auth)
-    assert not health.healthy and "cannot reach the Bot API at bot.example" in health.detail
+    assert not health.healthy
+    assert f"cannot reach the Bot API at 127.0.0.1:{port}" in health.detail
     assert "pa55word" not in health.line() and "ABC" not in health.line()
+
+
+# -- the token, never printed (issue 10, item 9) -----------------------------------------------
+
+
+def assert_no_token(line: str, token: str) -> None:
+    secret = token.partition(":")[2].lower()
+    assert secret not in line.lower(), line
+    assert urllib.parse.quote(token, safe="").lower() not in line.lower(), line
+
+
+async def test_a_webhook_url_with_the_token_as_user_is_not_printed(api: FakeBotApi) -> None:
+    api.webhook = {"url": f"https://{api.token}@bot.example.org/bot{api.token}/hook"}
+    health = await checked(bot_settings(api))
+    assert not health.healthy and "webhook (bot.example.org)" in health.detail
+    assert_no_token(health.line(), api.token)
+
+
+async def test_an_error_echoing_the_percent_encoded_token_is_not_printed(api: FakeBotApi) -> None:
+    encoded = urllib.parse.quote(api.token, safe="")
+    for echoed in (encoded, encoded.lower(), urllib.parse.quote(encoded, safe="")):
+        api.inject_error(
+            "getWebhookInfo", f"Not Found: no route /bot{echoed}/getWebhookInfo", error_code=404
+        )
+        health = await checked(bot_settings(api))
+        assert not health.healthy and "answers 404" in health.detail
+        assert_no_token(health.line(), api.token)
+        assert urllib.parse.quote(encoded, safe="").lower() not in health.line().lower()
+
+
+async def test_a_redirect_is_not_followed_and_its_target_not_printed(api: FakeBotApi) -> None:
+    async with FakeBotApi() as elsewhere:
+        target = f"{elsewhere.base_url}{api.token}/getWebhookInfo"
+        api.inject_fault("getWebhookInfo", Fault.redirect(target, 307))
+        health = await checked(bot_settings(api))
+        assert not health.healthy and "307, a redirect (not followed" in health.detail
+        assert_no_token(health.line(), api.token)
+        assert str(elsewhere.port) not in health.line()
+        assert elsewhere.calls(include_get_updates=True) == []
 
 
 async def eventually(settings: Settings, *, healthy: bool) -> Health:

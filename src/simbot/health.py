@@ -108,7 +108,7 @@ def _check_webhook_server(settings: Settings, timeout: float) -> Health:
         return Health(False, "SIMBOT_WEBHOOK_PORT is 0 (any free port): no port to ask")
     url = health_url(settings)
     # Straight to loopback, whatever HTTP_PROXY says.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects())
     try:
         with opener.open(url, timeout=timeout) as response:
             status, body = response.status, _json(response.read())
@@ -151,9 +151,11 @@ def _check_polling(settings: Settings, token: str, timeout: float) -> Health:
     if polling is not None:
         return Health(False, polling)
     url = method_url(settings.telegram_api_url, token, "getWebhookInfo")
-    api = _host(settings.telegram_api_url)
+    api = _host(settings.telegram_api_url) or "SIMBOT_TELEGRAM_API_URL"
+    # A redirect is not followed: the Bot API never sends one, and the URL holds the token.
+    opener = urllib.request.build_opener(_NoRedirects())
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with opener.open(url, timeout=timeout) as response:
             status, body = response.status, _json(response.read())
     except urllib.error.HTTPError as error:
         status, body = error.code, _json(error.read())
@@ -163,6 +165,12 @@ def _check_polling(settings: Settings, token: str, timeout: float) -> Health:
     if not isinstance(body, dict) or not body.get("ok"):
         if status == 401:
             return Health(False, "long polling: Telegram rejected SIMBOT_TELEGRAM_TOKEN (401)")
+        if 300 <= status <= 399:
+            return Health(
+                False,
+                f"long polling: the Bot API at {api} answers {status}, a redirect (not followed: "
+                "the Bot API never redirects; check SIMBOT_TELEGRAM_API_URL)",
+            )
         description = body.get("description") if isinstance(body, dict) else None
         reason = redact(str(description or "no Bot API answer"), [token])
         return Health(False, f"long polling: the Bot API at {api} answers {status}: {reason}")
@@ -170,7 +178,7 @@ def _check_polling(settings: Settings, token: str, timeout: float) -> Health:
     if not isinstance(info, dict):
         return Health(False, f"long polling: the Bot API at {api} sent no webhook info")
     if info.get("url"):
-        where = urllib.parse.urlsplit(str(info["url"])).netloc or "somewhere"
+        where = _host(str(info["url"])) or "somewhere"
         return Health(
             False,
             f"long polling: a webhook ({where}) is set for this bot, so Telegram gives polling "
@@ -204,8 +212,24 @@ def _polling_problem(settings: Settings, token: str) -> str | None:
 
 
 def _host(url: str) -> str:
-    """Where ``url`` points, for a message: its host and port, never a user or password in it."""
-    return urllib.parse.urlsplit(url).netloc.rpartition("@")[2] or url
+    """Where ``url`` points, for a message: its host and port, never a user or password in it
+    (nor anything else of it: a webhook URL may hold the token as user, or in its path)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return ""
+    if not host:
+        return ""
+    host = f"[{host}]" if ":" in host else host
+    return f"{host}:{port}" if port else host
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Refuses redirects: the 3xx comes back as an ``HTTPError``, its Location unread."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
 
 
 def _json(data: bytes) -> Any:

@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 #: Tries of one call in all (the first one included).
 MAX_ATTEMPTS = 8
 #: The first backoff, in seconds; it doubles each time up to MAX_DELAY: 0.25 + 0.5 + ... + 8
-#: + 8, with jitter about 25 s in all, longer than the few seconds Telegram's 5xx spells usually last.
+#: + 8, with jitter about 25 s in all, longer than Telegram's 5xx spells usually last.
 FIRST_DELAY = 0.25
 MAX_DELAY = 8.0
 #: A 429 asking to wait longer than this (seconds) is given up at once: a handler waiting

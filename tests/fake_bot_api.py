@@ -51,6 +51,12 @@ Where the fake follows Telegram rather than a simpler rule:
 * answerInlineQuery's ``button`` (InlineQueryResultsButton): ``text`` and exactly one of
   ``web_app`` and ``start_parameter`` (1-64 of ``A-Z a-z 0-9 _ -``, else ``START_PARAM_INVALID``).
 
+Faults: :meth:`FakeBotApi.inject_error` makes calls fail as Telegram refuses them (a 403, a
+429 with ``retry_after``); :meth:`FakeBotApi.inject_fault` makes them fail as a network or a
+server in trouble does (:class:`Fault`: a 5xx, a proxy's 502 HTML page, a connection reset, a
+redirect, a slow reply); :meth:`FakeBotApi.unreadable_update` is an update of an older Bot API
+that python-telegram-bot cannot parse.
+
 Not modelled: entities Telegram detects by itself in the bot's own texts (urls, mentions),
 exact URL normalisation of text links (approximated), flood limits (inject them with
 :meth:`FakeBotApi.inject_error`), media sending, and pushing updates to a webhook by itself
@@ -65,6 +71,7 @@ import itertools
 import json
 import re
 import socket
+import struct
 import time
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
@@ -1166,6 +1173,8 @@ class RecordedCall:
     params: JSONDict
     status: int = 0
     response: JSONDict | None = None
+    injected: str | None = None
+    """The injected error or fault that answered this call (``Fault.kind`` or ``"error"``)."""
 
     @property
     def done(self) -> bool:
@@ -1196,6 +1205,58 @@ class _Injected:
     error: BotApiError
     times: int | None
     chat_id: int | str | None
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A call that goes wrong before the Bot API proper answers it (see ``inject_fault``)."""
+
+    kind: str
+    """``status`` (answer with ``status``, ``body``), ``reset`` or ``slow``."""
+    status: int = 0
+    body: str = ""
+    content_type: str = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()
+    seconds: float = 0.0
+
+    @classmethod
+    def server_error(cls, status: int = 500) -> Fault:
+        """Telegram's own 5xx: a JSON error, e.g. 500 ``Internal Server Error``."""
+        description = {500: "Internal Server Error", 502: "Bad Gateway"}.get(status, "Error")
+        body = {"ok": False, "error_code": status, "description": description}
+        return cls("status", status, json.dumps(body))
+
+    @classmethod
+    def bad_gateway_page(cls) -> Fault:
+        """A 502 from a proxy in front of the Bot API: an HTML page, not JSON."""
+        page = (
+            "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+            "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>"
+            "\r\n</body>\r\n</html>\r\n"
+        )
+        return cls("status", 502, page, "text/html")
+
+    @classmethod
+    def redirect(cls, location: str, status: int = 302) -> Fault:
+        """A redirect elsewhere (the Bot API never redirects: a misconfigured proxy does)."""
+        return cls("status", status, "", "text/html", (("Location", location),))
+
+    @classmethod
+    def connection_reset(cls) -> Fault:
+        """The connection is reset (TCP RST) before any answer, the request not handled."""
+        return cls("reset")
+
+    @classmethod
+    def slow(cls, seconds: float) -> Fault:
+        """The call is handled as usual, its answer sent ``seconds`` later."""
+        return cls("slow", seconds=seconds)
+
+
+@dataclass
+class _InjectedFault:
+    method: str
+    fault: Fault
+    times: int | None
 
 
 # --------------------------------------------------------------------------------------
@@ -1256,6 +1317,7 @@ class FakeBotApi:
 
         self._calls: list[RecordedCall] = []
         self._injected: list[_Injected] = []
+        self._faults: list[_InjectedFault] = []
 
         self._updates: list[JSONDict] = []
         self._next_update_id = 1
@@ -1603,6 +1665,21 @@ class FakeBotApi:
         )
         return {"message": message}
 
+    def unreadable_update(self, question: str = "Which one is right?") -> JSONDict:
+        """A user's poll as an older Bot API server sends it, without fields newer versions
+        add (its options' ``persistent_id``, ``type``, ``allows_multiple_answers``...), which
+        python-telegram-bot refuses to parse. ``question`` is the user's own text."""
+        user = self.default_user
+        poll = {
+            "id": str(6_000_000_000_000_000_000 + next(self._ids)),
+            "question": question,
+            "options": [{"text": "this one", "voter_count": 0}],
+            "total_voter_count": 0,
+            "is_closed": False,
+        }
+        message = self._user_message(self.private_chat(user), user, {"poll": poll}, None)
+        return {"message": message}
+
     def group_message_update(
         self,
         text: str,
@@ -1856,6 +1933,16 @@ class FakeBotApi:
             )
         )
 
+    def inject_fault(self, method: str, fault: Fault, *, times: int | None = 1) -> None:
+        """Makes the next ``times`` calls of ``method`` (None: all, until :meth:`clear_faults`)
+        meet ``fault``; faults come before errors from :meth:`inject_error`."""
+        self._faults.append(_InjectedFault(method.lower(), fault, times))
+
+    def clear_faults(self) -> None:
+        """Ends every injected fault and error: the fake answers normally again."""
+        self._faults.clear()
+        self._injected.clear()
+
     # ------------------------------------------------------------------ HTTP
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -1876,6 +1963,12 @@ class FakeBotApi:
             return await self._finish(call, refused.to_json(), refused.error_code)
         call = RecordedCall(len(self._calls), method, params)
         self._calls.append(call)
+        fault = self._take_fault(call)
+        if fault is not None and fault.kind == "slow":
+            call.injected = fault.kind
+            await asyncio.sleep(fault.seconds)
+        elif fault is not None:
+            return await self._fail(request, call, fault)
         try:
             self._check_injected(call)
             handler = self._handlers().get(method.lower())
@@ -1887,6 +1980,39 @@ class FakeBotApi:
         except BotApiError as refused:
             body, status = refused.to_json(), refused.error_code
         return await self._finish(call, body, status)
+
+    def _take_fault(self, call: RecordedCall) -> Fault | None:
+        for injected in self._faults:
+            if injected.method != call.method_key:
+                continue
+            if injected.times is not None:
+                injected.times -= 1
+                if injected.times <= 0:
+                    self._faults.remove(injected)
+            return injected.fault
+        return None
+
+    async def _fail(self, request: web.Request, call: RecordedCall, fault: Fault) -> web.Response:
+        """Answers ``call`` with ``fault`` (the call is not handled)."""
+        call.injected = fault.kind
+        call.status = fault.status
+        call.response = {"ok": False, "description": f"injected fault: {fault.kind}"}
+        async with self._changed:
+            self._changed.notify_all()
+        if fault.kind == "reset":
+            transport = request.transport
+            sock = transport.get_extra_info("socket") if transport is not None else None
+            if sock is not None:  # SO_LINGER 0: close() sends a RST, not a FIN
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            if transport is not None:
+                transport.abort()
+            return web.Response(status=500)  # never reaches the bot: the connection is gone
+        response = web.Response(
+            status=fault.status, text=fault.body, content_type=fault.content_type
+        )
+        for name, value in fault.headers:
+            response.headers[name] = value
+        return response
 
     async def _finish(self, call: RecordedCall, body: JSONDict, status: int) -> web.Response:
         call.status = status
@@ -1956,6 +2082,7 @@ class FakeBotApi:
                 injected.times -= 1
                 if injected.times <= 0:
                     self._injected.remove(injected)
+            call.injected = "error"
             raise injected.error
 
     def _handlers(self) -> Mapping[str, Callable[[JSONDict], Awaitable[Any]]]:
@@ -2520,6 +2647,7 @@ __all__ = [
     "BotApiError",
     "EntityParseError",
     "FakeBotApi",
+    "Fault",
     "JSONDict",
     "RecordedCall",
     "UploadedFile",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 
 import aiohttp
@@ -83,3 +85,40 @@ async def test_what_is_not_an_update_is_refused(api: FakeBotApi) -> None:
             for body in ("not json", "[1, 2]"):
                 async with session.post(url, data=body, headers=headers) as response:
                     assert response.status == 400
+
+
+async def test_malformed_updates_with_the_secret_get_400_and_one_line(
+    api: FakeBotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    user = api.private_message_update(QUESTION)["message"]
+    no_chat = {key: value for key, value in user.items() if key != "chat"}
+    deep = "[" * 100_000 + "]" * 100_000
+    bodies = [
+        json.dumps({"update_id": 7, "message": "hello"}),
+        deep,
+        json.dumps({"update_id": 8, "message": no_chat}),
+        json.dumps({"update_id": "ten", "message": user}),
+        b"\xff\xfe not utf-8",
+    ]
+    async with run_webhook_bot(api, WEBHOOK_URL, webhook_secret=SecretStr(SECRET)) as bot:
+        assert bot.server is not None
+        url = f"http://127.0.0.1:{bot.server.port}/telegram/updates"
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+        timeout = aiohttp.ClientTimeout(total=WAIT)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            for body in bodies:
+                caplog.clear()
+                async with session.post(url, data=body, headers=headers) as response:
+                    assert response.status == 400, body[:80]
+                lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
+                assert len(lines) == 1, [r.getMessage()[:200] for r in lines]
+                assert lines[0].exc_info is None and "Traceback" not in caplog.text
+        # The bot goes on answering.
+        since = api.call_count
+        assert (
+            await api.post_update_to_webhook(url, api.private_message_update(QUESTION), SECRET)
+            == 200
+        )
+        [call] = await bot.sent_since(since, 1)
+        assert call.result["text"].startswith(QUESTION_MARK)

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import urllib.error
-import urllib.request
+import os
+import subprocess
+import sys
+import urllib.parse
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-import pytest
 from pydantic import SecretStr
 
-from bot_harness import WAIT, bot_settings, run_webhook_bot
-from fake_bot_api import FakeBotApi
+from bot_harness import WAIT, bot_settings, run_bot, run_webhook_bot
+from fake_bot_api import FakeBotApi, Fault
 from processes import finish, free_port, simbot
-from simbot.health import Health, check, health_url, method_url
+from simbot.health import FAILURES_IN_A_ROW, STUCK_SECONDS, Health, check, health_url, method_url
+from simbot.polling_state import PollingState, now, state_path, write_state
 from simbot.settings import Settings
 
 WEBHOOK_URL = "https://bot.example.org/telegram/updates"
@@ -64,17 +66,107 @@ async def test_an_unreachable_bot_api_is_unhealthy_without_the_token() -> None:
     assert gone.telegram_token.get_secret_value() not in health.line()
 
 
-def test_a_password_in_the_bot_api_url_is_never_printed(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refused(url: str, timeout: float) -> NoReturn:
-        raise urllib.error.URLError(ConnectionRefusedError(111, "Connection refused"))
-
-    monkeypatch.setattr(urllib.request, "urlopen", refused)
+def test_a_password_in_the_bot_api_url_is_never_printed() -> None:
+    port = free_port()  # nothing listens there: the connection is refused
     behind_auth = settings(
-        telegram_token=SecretStr("123:ABC"), telegram_api_url="https://me:pa55word@bot.example/bot"
+        telegram_token=SecretStr("123:ABC"),
+        telegram_api_url=f"http://me:pa55word@127.0.0.1:{port}/bot",
     )
     health = check(behind_auth)
-    assert not health.healthy and "cannot reach the Bot API at bot.example" in health.detail
+    assert not health.healthy
+    assert f"cannot reach the Bot API at 127.0.0.1:{port}" in health.detail
     assert "pa55word" not in health.line() and "ABC" not in health.line()
+
+
+# -- the token, never printed (issue 10, item 9) -----------------------------------------------
+
+
+def assert_no_token(line: str, token: str) -> None:
+    secret = token.partition(":")[2].lower()
+    assert secret not in line.lower(), line
+    assert urllib.parse.quote(token, safe="").lower() not in line.lower(), line
+
+
+async def test_a_webhook_url_with_the_token_as_user_is_not_printed(api: FakeBotApi) -> None:
+    api.webhook = {"url": f"https://{api.token}@bot.example.org/bot{api.token}/hook"}
+    health = await checked(bot_settings(api))
+    assert not health.healthy and "webhook (bot.example.org)" in health.detail
+    assert_no_token(health.line(), api.token)
+
+
+async def test_an_error_echoing_the_percent_encoded_token_is_not_printed(api: FakeBotApi) -> None:
+    encoded = urllib.parse.quote(api.token, safe="")
+    for echoed in (encoded, encoded.lower(), urllib.parse.quote(encoded, safe="")):
+        api.inject_error(
+            "getWebhookInfo", f"Not Found: no route /bot{echoed}/getWebhookInfo", error_code=404
+        )
+        health = await checked(bot_settings(api))
+        assert not health.healthy and "answers 404" in health.detail
+        assert_no_token(health.line(), api.token)
+        assert urllib.parse.quote(encoded, safe="").lower() not in health.line().lower()
+
+
+async def test_a_redirect_is_not_followed_and_its_target_not_printed(api: FakeBotApi) -> None:
+    async with FakeBotApi() as elsewhere:
+        target = f"{elsewhere.base_url}{api.token}/getWebhookInfo"
+        api.inject_fault("getWebhookInfo", Fault.redirect(target, 307))
+        health = await checked(bot_settings(api))
+        assert not health.healthy and "307, a redirect (not followed" in health.detail
+        assert_no_token(health.line(), api.token)
+        assert str(elsewhere.port) not in health.line()
+        assert elsewhere.calls(include_get_updates=True) == []
+
+
+async def eventually(settings: Settings, *, healthy: bool) -> Health:
+    """The first check (one every 50 ms, for at most WAIT) that is ``healthy`` or not."""
+    async with asyncio.timeout(WAIT):
+        while (health := await checked(settings)).healthy != healthy:
+            await asyncio.sleep(0.05)
+    return health
+
+
+async def test_polling_that_keeps_failing_is_unhealthy_until_it_recovers(api: FakeBotApi) -> None:
+    async with run_bot(api, allow_refused=True) as bot:
+        assert (await checked(bot.settings)).healthy
+        api.inject_fault("getUpdates", Fault.server_error(), times=None)
+        # The bot retries after 1, 1.5, 2.25 s...: wait for the third failure in a row.
+        failed = await api.wait_for(
+            "getUpdates", lambda c: c.injected is not None, timeout=3 * WAIT
+        )
+        for _ in range(FAILURES_IN_A_ROW - 1):
+            failed = await api.wait_for(
+                "getUpdates", lambda c: c.injected is not None, 3 * WAIT, since=failed.index + 1
+            )
+        # The fake has answered; the bot takes its answer in a moment.
+        health = await eventually(bot.settings, healthy=False)
+        assert "long polling keeps failing" in health.detail
+        assert "Internal Server Error" in health.detail
+        api.clear_faults()
+        since = api.call_count
+        await bot.replies(api.private_message_update("/help"))  # a poll that ends at once
+        await api.wait_for("getUpdates", lambda c: c.ok, 3 * WAIT, since=since)
+        await eventually(bot.settings, healthy=True)
+    # Stopped: the bot's file is gone, and Telegram alone is asked again.
+    assert not state_path(api.base_url, api.token).exists()
+
+
+async def test_polling_that_finishes_no_call_is_stuck(api: FakeBotApi) -> None:
+    path = state_path(api.base_url, api.token)
+    try:
+        write_state(path, PollingState(pid=os.getpid(), updated=now() - STUCK_SECONDS - 5))
+        health = await checked(bot_settings(api))
+        assert not health.healthy and "long polling is stuck" in health.detail
+        # Written by a process that is gone: not this bot's business.
+        write_state(path, PollingState(pid=_gone_pid(), updated=now() - STUCK_SECONDS - 5))
+        assert (await checked(bot_settings(api))).healthy
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _gone_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
 
 
 def test_without_a_token_polling_is_unhealthy() -> None:

@@ -65,9 +65,12 @@ from simbot.bot_handlers import (
     unknown_command,
 )
 from simbot.bot_order import PerChatUpdateProcessor
+from simbot.bot_polling import PollingRequest
 from simbot.bot_replies import ASK_EXAMPLE, MORE, index_version
+from simbot.bot_retry import RetryingRequest
 from simbot.bot_webhook import WebhookServer
 from simbot.errors import SimbotError
+from simbot.polling_state import state_path
 from simbot.rate_limit import PerUserRateLimit
 from simbot.redact import SECRETS_FILTER, protect, redact
 from simbot.reload import IndexWatcher, load_answerer
@@ -116,14 +119,20 @@ def build_application(settings: Settings, answerer: Answerer) -> BotApplication:
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        # Keeps what the bot sends within Telegram's flood limits (and retries after a 429).
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        # Retries what Telegram or the network says may be retried, 429s included.
+        .request(RetryingRequest())
+        # Keeps what the bot sends within Telegram's flood limits (a 429 is retried below it).
+        .rate_limiter(AIORateLimiter(max_retries=0))
         # Different chats at once, each chat's updates in order (see simbot.bot_order).
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(set_commands)
     )
     if settings.webhook_url:
         builder = builder.updater(None)  # our own webhook server feeds the update queue
+    else:
+        # Skips updates the library cannot read, and tells `simbot health` how polling goes.
+        state_file = state_path(settings.telegram_api_url, token)
+        builder = builder.get_updates_request(PollingRequest(state_file, secrets=[token]))
     application = builder.build()
     watcher = IndexWatcher(settings.index_dir, answerer, interval=settings.index_reload_seconds)
     application.bot_data[SERVICES] = BotServices(
@@ -184,7 +193,11 @@ async def running(
                     yield server
             else:
                 assert application.updater is not None
-                await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+                token = application.bot.token
+                await application.updater.start_polling(
+                    allowed_updates=ALLOWED_UPDATES,
+                    error_callback=lambda error: _polling_failed(error, token),
+                )
                 try:
                     yield None
                 finally:
@@ -193,6 +206,13 @@ async def running(
             await application.stop()
     finally:
         await application.shutdown()
+
+
+def _polling_failed(error: TelegramError, token: str) -> None:
+    # One line a failure, not the library's traceback: it retries by itself, backing off up
+    # to 30 s, and `simbot health` reports polling that keeps failing.
+    reason = redact(f"{type(error).__name__}: {error}", [token])
+    logger.warning("getUpdates failed (%s); polling retries", reason)
 
 
 @contextlib.asynccontextmanager

@@ -26,7 +26,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes
 
 from simbot.answer import MAX_QUOTES
@@ -70,6 +70,7 @@ from simbot.bot_replies import (
     welcome_html,
     welcome_keyboard,
 )
+from simbot.bot_retry import GaveUp
 from simbot.crisis import Concern, asked_question, concern_of, gentle_order
 from simbot.rate_limit import PerUserRateLimit, Verdict
 from simbot.redact import redact
@@ -503,7 +504,12 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
     # The token can hide in an error's text (a URL, a rejected-token message): take it out.
     token = context.bot.token
     update_id = update.update_id if isinstance(update, Update) else None
-    logger.error("Update %s failed:\n%s", update_id, redact(trace, [token]))
+    if isinstance(error, TimedOut):
+        # Telegram may have the reply and show it late: an apology after it would be wrong.
+        logger.warning("Update %s: a Bot API call timed out; its reply may still arrive", update_id)
+        return
+    if not isinstance(error, GaveUp):  # one that gave up has said why in its own line
+        logger.error("Update %s failed:\n%s", update_id, redact(trace, [token]))
     if not isinstance(update, Update):
         return
     try:

@@ -8,13 +8,15 @@ queue, next to a health route for load balancers and orchestrators.
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiohttp import web
-from telegram import Update
 from telegram.ext import Application
+
+from simbot.bot_updates import UnreadableUpdate, read_update
 
 logger = logging.getLogger(__name__)
 
@@ -71,12 +73,15 @@ class WebhookServer:
             logger.warning("refused a webhook request without the right secret")
             return web.Response(status=403, text="Forbidden")
         try:
-            data = await request.json()
-            if not isinstance(data, dict):
-                raise TypeError("an update is a JSON object")
-            update = Update.de_json(data, self._application.bot)
-        except (ValueError, TypeError, KeyError) as error:
-            logger.warning("refused a webhook request that is not an update: %s", error)
+            data = json.loads(await request.read())
+        except (ValueError, RecursionError):
+            # Not JSON, or nested too deep for the parser: nothing to take, nothing to trace.
+            logger.warning("refused a webhook request that is not JSON (or nested too deep)")
+            return web.Response(status=400, text="Bad Request")
+        try:
+            update = read_update(data, self._application.bot)
+        except UnreadableUpdate as unreadable:
+            logger.warning("refused a webhook request that is not an update: %s", unreadable)
             return web.Response(status=400, text="Bad Request")
         await self._application.update_queue.put(update)
         return web.Response(text="OK")

@@ -3,10 +3,12 @@
 * **Webhook mode** (``SIMBOT_WEBHOOK_URL`` set): asks the bot's own health route on loopback
   (``SIMBOT_HEALTH_PATH`` on ``SIMBOT_WEBHOOK_PORT``), which answers 200 and ``"status": "ok"``
   only while the bot's application runs. Nothing answering, or anything else, is unhealthy.
-* **Long polling**: the bot listens on no port, so this asks Telegram instead, with the bot's
-  token, for ``getWebhookInfo``: healthy when the Bot API is reachable, accepts the token, and
-  has no webhook set (while one is, Telegram refuses ``getUpdates`` and a polling bot receives
-  nothing). It cannot see inside the bot's process: a bot that is alive but stuck is not caught.
+* **Long polling**: the bot listens on no port. While it runs it keeps a small file saying how
+  its ``getUpdates`` calls go (``simbot.polling_state``): polling that keeps failing (
+  ``FAILURES_IN_A_ROW`` calls in a row) or has not finished a call for ``STUCK_SECONDS`` is
+  unhealthy. Then this asks Telegram, with the bot's token, for ``getWebhookInfo``: healthy
+  when the Bot API is reachable, accepts the token, and has no webhook set (while one is,
+  Telegram refuses ``getUpdates`` and a polling bot receives nothing).
 
 It prints one line (Docker keeps it, see ``docker inspect``) and exits 0 when healthy, 1 when
 not, never 2 (Docker reserves it). The token never appears in what it prints. The Telegram stack
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from simbot.errors import SimbotError
+from simbot.polling_state import now, read_state, state_path
 from simbot.redact import redact
 from simbot.settings import Settings, load_settings
 
@@ -31,6 +34,14 @@ UNHEALTHY = 1
 
 #: Seconds to wait for an answer (Docker's own --timeout should be longer).
 TIMEOUT = 5.0
+
+#: getUpdates calls failed in a row that make polling unhealthy (the bot retries after 1, 1.5,
+#: 2.25 s..., so three failures take a few seconds: a blip passes, an outage shows).
+FAILURES_IN_A_ROW = 3
+
+#: Seconds without a finished getUpdates call that mean polling is stuck (a long poll lasts
+#: 10 s, a failed one's retry waits at most 30 s).
+STUCK_SECONDS = 120.0
 
 #: Listen addresses that mean "every interface": the check then asks on loopback.
 _ANY_IPV4 = {"", "0.0.0.0"}
@@ -97,7 +108,7 @@ def _check_webhook_server(settings: Settings, timeout: float) -> Health:
         return Health(False, "SIMBOT_WEBHOOK_PORT is 0 (any free port): no port to ask")
     url = health_url(settings)
     # Straight to loopback, whatever HTTP_PROXY says.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects())
     try:
         with opener.open(url, timeout=timeout) as response:
             status, body = response.status, _json(response.read())
@@ -136,10 +147,15 @@ def method_url(api_url: str, token: str, method: str) -> str:
 def _check_polling(settings: Settings, token: str, timeout: float) -> Health:
     if not token:
         return Health(False, "SIMBOT_TELEGRAM_TOKEN is not set (long polling needs it)")
+    polling = _polling_problem(settings, token)
+    if polling is not None:
+        return Health(False, polling)
     url = method_url(settings.telegram_api_url, token, "getWebhookInfo")
-    api = _host(settings.telegram_api_url)
+    api = _host(settings.telegram_api_url) or "SIMBOT_TELEGRAM_API_URL"
+    # A redirect is not followed: the Bot API never sends one, and the URL holds the token.
+    opener = urllib.request.build_opener(_NoRedirects())
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with opener.open(url, timeout=timeout) as response:
             status, body = response.status, _json(response.read())
     except urllib.error.HTTPError as error:
         status, body = error.code, _json(error.read())
@@ -149,6 +165,12 @@ def _check_polling(settings: Settings, token: str, timeout: float) -> Health:
     if not isinstance(body, dict) or not body.get("ok"):
         if status == 401:
             return Health(False, "long polling: Telegram rejected SIMBOT_TELEGRAM_TOKEN (401)")
+        if 300 <= status <= 399:
+            return Health(
+                False,
+                f"long polling: the Bot API at {api} answers {status}, a redirect (not followed: "
+                "the Bot API never redirects; check SIMBOT_TELEGRAM_API_URL)",
+            )
         description = body.get("description") if isinstance(body, dict) else None
         reason = redact(str(description or "no Bot API answer"), [token])
         return Health(False, f"long polling: the Bot API at {api} answers {status}: {reason}")
@@ -156,7 +178,7 @@ def _check_polling(settings: Settings, token: str, timeout: float) -> Health:
     if not isinstance(info, dict):
         return Health(False, f"long polling: the Bot API at {api} sent no webhook info")
     if info.get("url"):
-        where = urllib.parse.urlsplit(str(info["url"])).netloc or "somewhere"
+        where = _host(str(info["url"])) or "somewhere"
         return Health(
             False,
             f"long polling: a webhook ({where}) is set for this bot, so Telegram gives polling "
@@ -171,9 +193,43 @@ def _check_polling(settings: Settings, token: str, timeout: float) -> Health:
     )
 
 
+def _polling_problem(settings: Settings, token: str) -> str | None:
+    """What the running bot's polling state file says is wrong; None if nothing (or no bot)."""
+    state = read_state(state_path(settings.telegram_api_url, token))
+    if state is None or not state.alive():
+        return None  # no bot polling here: Telegram's answer is all there is to go on
+    if state.failures >= FAILURES_IN_A_ROW:
+        since = now() - (state.failing_since or state.updated)
+        reason = redact(state.last_error, [token]) or "no reason given"
+        return (
+            f"long polling keeps failing: {state.failures} getUpdates calls in a row over "
+            f"{since:.0f} s, the last: {reason}"
+        )
+    quiet = now() - state.updated
+    if quiet > STUCK_SECONDS:
+        return f"long polling is stuck: no getUpdates call has finished for {quiet:.0f} s"
+    return None
+
+
 def _host(url: str) -> str:
-    """Where ``url`` points, for a message: its host and port, never a user or password in it."""
-    return urllib.parse.urlsplit(url).netloc.rpartition("@")[2] or url
+    """Where ``url`` points, for a message: its host and port, never a user or password in it
+    (nor anything else of it: a webhook URL may hold the token as user, or in its path)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return ""
+    if not host:
+        return ""
+    host = f"[{host}]" if ":" in host else host
+    return f"{host}:{port}" if port else host
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Refuses redirects: the 3xx comes back as an ``HTTPError``, its Location unread."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
 
 
 def _json(data: bytes) -> Any:

@@ -9,17 +9,31 @@ from __future__ import annotations
 
 import logging
 import re
+import urllib.parse
 from collections.abc import Iterable
 
 REDACTED = "<redacted>"
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret, in whatever case, replaced by ``<redacted>``."""
+    """``text`` with every secret, in whatever case, replaced by ``<redacted>``.
+
+    Also the secret as it stands in a URL: percent-encoded (``123%3AAbc``, a server echoing a
+    request path), once or twice.
+    """
     for secret in secrets:
-        if secret:
-            text = re.sub(re.escape(secret), REDACTED, text, flags=re.IGNORECASE)
+        for form in _forms(secret):
+            text = re.sub(re.escape(form), REDACTED, text, flags=re.IGNORECASE)
     return text
+
+
+def _forms(secret: str) -> list[str]:
+    if not secret:
+        return []
+    once = urllib.parse.quote(secret, safe="")
+    twice = urllib.parse.quote(once, safe="")
+    # Longest first, so that no form is left half redacted by a shorter one.
+    return sorted({secret, once, twice}, key=len, reverse=True)
 
 
 class RedactSecrets(logging.Filter):

@@ -2,30 +2,42 @@
 
 The answerer ranks paragraphs with BM25, then reranks the best of them by how much of the
 question each one covers and whether it holds the kind of answer asked for (a figure, a date, a
-name). It shows each quote with the paragraphs it leans on (the speaker of a long quote), folds
-repeated words into one quote citing every file that holds them, and says "not in my sources"
-when no paragraph covers enough of the question.
+name). With meaning-level matching on (``semantic.py``), the paragraphs nearest the question by
+meaning join the candidates, each with its features (``Candidate``) for a ranker to weigh.
+Boilerplate paragraphs (``boilerplate.py``) are never candidates, unless they hold the whole
+question (it is about them), and are never among the model's. It shows each quote with the
+paragraphs it leans on (the speaker of a long quote), folds repeated words into one quote
+citing every file that holds them, and says "not in my sources" when no paragraph covers enough
+of the question.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from simbot.analysis import Analyzer, folded_words, tokenize
 from simbot.context import MAX_WINDOW
 from simbot.index import DOC, END, NUMBER, SAME_AS, SHOW_FROM, START, DocumentEntry, Index
 from simbot.query import AliasTable, Kind, Query, parse
-from simbot.retrieve import Retriever
+from simbot.retrieve import Hit, Retriever
+from simbot.semantic import Embedder, shared_embedder
+
+log = logging.getLogger(__name__)
 
 #: The answer contract: at most five passages, each of at most three paragraphs.
 MAX_QUOTES = 5
 DEFAULT_QUOTES = 3
 CANDIDATES = 40
+#: Paragraphs nearest the question by meaning that join BM25's candidates.
+SEMANTIC_CANDIDATES = 10
 #: A question is answered only when a paragraph covers this share of its weight...
 MIN_COVERAGE = 0.22
 #: ...and when words no article holds, in any wording, weigh at most this share of it...
@@ -40,6 +52,8 @@ KIND_BONUS = 0.15
 FIGURE_DISTANCE = 6
 PHRASE_BONUS = 0.3
 NEAR_DUPLICATE = 0.7
+#: A boilerplate paragraph is a candidate only when it covers this share of the question.
+BOILERPLATE_COVERAGE = 0.999
 
 _NUMBER_RE = re.compile(
     r"\d[\d.,]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty"
@@ -114,27 +128,66 @@ class Answer:
 
 
 @dataclass(slots=True)
-class _Candidate:
+class Candidate:
+    """A paragraph that might answer a question, with what the engine and the model say of it.
+
+    ``rank`` is the engine's own score (BM25 share, coverage, answer kind, phrases), which
+    orders its answers today; the rest are features for a ranker. Ranks are 1-based; a
+    paragraph outside BM25's candidates has ``bm25_rank`` ``None``, and without meaning-level
+    matching ``cosine`` is NaN and ``semantic_rank`` ``None``.
+    """
+
     pid: int
     bm25: float
     coverage: float
     kind_match: bool
     rank: float = 0.0
+    phrase: float = 0.0
+    bm25_rank: int | None = None
+    engine_rank: int | None = None
+    cosine: float = math.nan
+    semantic_rank: int | None = None
+    semantic_margin: float = math.nan  # the best paragraph's cosine less this one's
+    from_semantic: bool = field(default=False)  # not among BM25's candidates, only the model's
+
+    def features(self) -> dict[str, float]:
+        """The candidate's features as numbers (a missing rank is 0, a missing cosine NaN)."""
+        return {
+            "engine_score": self.rank,
+            "engine_rank": float(self.engine_rank or 0),
+            "bm25": self.bm25,
+            "bm25_rank": float(self.bm25_rank or 0),
+            "coverage": self.coverage,
+            "kind_match": float(self.kind_match),
+            "phrase": self.phrase,
+            "cosine": self.cosine,
+            "semantic_rank": float(self.semantic_rank or 0),
+            "semantic_margin": self.semantic_margin,
+            "from_semantic": float(self.from_semantic),
+        }
+
+
 
 
 class Answerer:
     """Answers questions from one loaded index."""
 
-    def __init__(self, index: Index, analyzer: Analyzer | None = None) -> None:
+    def __init__(
+        self, index: Index, analyzer: Analyzer | None = None, *, semantic: bool = True
+    ) -> None:
         self.index = index
         self.analyzer = analyzer or Analyzer(known=index if index.analyzed_alike else None)
         self.aliases = AliasTable(index, self.analyzer)
         self.retriever = Retriever(index)
+        #: Whether meaning-level matching was asked for (``SIMBOT_SEMANTIC``), had or not.
+        self.semantic = semantic
+        self.embedder = _embedder_for(index) if semantic else None
+        self._boilerplate = np.array(sorted(index.boilerplate), dtype=np.int64)
 
     @classmethod
-    def load(cls, index_dir: Path) -> Answerer:
+    def load(cls, index_dir: Path, semantic: bool = True) -> Answerer:
         """An answerer over the index in ``index_dir`` (``IndexProblem`` if there is none)."""
-        return cls(Index.load(index_dir))
+        return cls(Index.load(index_dir), semantic=semantic)
 
     @property
     def documents(self) -> list[DocumentEntry]:
@@ -149,17 +202,78 @@ class Answerer:
         query = parse(question, self.index, self.analyzer, self.aliases)
         if not query.concepts:
             return Answer(question, (), "empty" if not question.strip() else "no-words")
-        candidates = self._candidates(query)
+        # The engine ranks BM25's candidates as it always has; the model's join only as features.
+        candidates = [c for c in self._candidates(query, question) if not c.from_semantic]
         if not candidates or not self._answers(query, candidates):
             return Answer(question, (), "not-covered")
         best = candidates[0].rank
         chosen = [c for c in candidates if c.rank >= MIN_RELATIVE_SCORE * best]
         return Answer(question, tuple(self._quotes(query, chosen, limit)))
 
-    def _candidates(self, query: Query) -> list[_Candidate]:
+    def candidates(self, question: str) -> list[Candidate]:
+        """BM25's candidates and the paragraphs nearest ``question`` by meaning, with features.
+
+        In the engine's order (``rank``), the model's own candidates after BM25's. Boilerplate
+        is among them only when it holds the whole question; an empty question has none.
+        """
+        query = parse(question, self.index, self.analyzer, self.aliases)
+        return self._candidates(query, question) if query.concepts else []
+
+
+    def cosines(self, question: str) -> FloatVector | None:
+        """Every paragraph's cosine with ``question`` (boilerplate: -inf), if the model is on."""
+        vectors = self.index.vectors
+        if self.embedder is None or vectors is None:
+            return None
+        cosines = np.asarray(vectors @ self.embedder.embed([question])[0], dtype=np.float64)
+        cosines[self._boilerplate] = -np.inf
+        return cosines
+
+    def _candidates(self, query: Query, question: str = "") -> list[Candidate]:
         hits = self.retriever.search(query.weighted_terms(), CANDIDATES)
-        if not hits:
+        cosines = self.cosines(question or query.text)
+        nearest: list[int] = []
+        if cosines is not None:
+            k = min(SEMANTIC_CANDIDATES, len(cosines))
+            top = np.argpartition(-cosines, k - 1)[:k]
+            nearest = [int(p) for p in top[np.lexsort((top, -cosines[top]))]]
+            nearest = [p for p in nearest if np.isfinite(cosines[p])]
+        in_hits = {h.pid for h in hits}
+        extra = [p for p in nearest if p not in in_hits]
+        if not hits and not extra:
             return []
+        candidates = self._score(query, [*hits, *(Hit(p, 0.0) for p in extra)])
+        if len(self._boilerplate):
+            # Boilerplate answers only a question about itself ("is DNS a charity?"): one it
+            # covers whole, not one that shares a word or two with it.
+            boilerplate = self.index.boilerplate
+            kept = [
+                c.pid not in boilerplate or c.coverage >= BOILERPLATE_COVERAGE for c in candidates
+            ]
+            hits = [h for h, keep in zip(hits, kept, strict=False) if keep]
+            candidates = [c for c, keep in zip(candidates, kept, strict=True) if keep]
+            if not candidates:
+                return []
+        for n, candidate in enumerate(candidates[: len(hits)], 1):
+            candidate.bm25_rank = n
+        for candidate in candidates[len(hits) :]:
+            candidate.from_semantic = True
+        if cosines is not None:
+            best = float(cosines[nearest[0]]) if nearest else 0.0
+            pids = np.array([c.pid for c in candidates], dtype=np.int64)
+            mine = cosines[pids]
+            above = (cosines[None, :] > mine[:, None]).sum(axis=1)
+            for candidate, cosine, higher in zip(candidates, mine, above.tolist(), strict=True):
+                candidate.cosine = float(cosine)
+                candidate.semantic_rank = int(higher) + 1
+                candidate.semantic_margin = best - float(cosine)
+        candidates.sort(key=lambda c: (c.from_semantic, -c.rank, c.pid))
+        for n, candidate in enumerate(candidates, 1):
+            candidate.engine_rank = n
+        return candidates
+
+    def _score(self, query: Query, hits: list[Hit]) -> list[Candidate]:
+        """The engine's score of each hit, in the order given (BM25 shares are of the first's)."""
         pids = np.array([h.pid for h in hits], dtype=np.int64)
         total = query.weight or 1.0
         covered = np.zeros(len(hits))
@@ -171,20 +285,22 @@ class Answerer:
                     present += self.index.holding(term, pids)
                 share = np.maximum(share, present / len(group) * credit)
             covered += share * concept.idf
-        top = hits[0].score
+        top = hits[0].score or 1.0
         pattern = _KIND_RES.get(query.kind)
         bigrams = query.bigrams()
         candidates = []
         for hit, coverage in zip(hits, covered / total, strict=True):
             kind_match = self._kind_match(query, hit.pid, pattern)
+            phrase = self._phrase_share(bigrams, hit.pid)
             rank = (
                 BM25_SHARE * hit.score / top
                 + (1 - BM25_SHARE) * coverage
                 + (KIND_BONUS if kind_match else 0.0)
-                + PHRASE_BONUS * self._phrase_share(bigrams, hit.pid)
+                + PHRASE_BONUS * phrase
             )
-            candidates.append(_Candidate(hit.pid, hit.score, float(coverage), kind_match, rank))
-        candidates.sort(key=lambda c: (-c.rank, c.pid))
+            candidates.append(
+                Candidate(hit.pid, hit.score, float(coverage), kind_match, rank, phrase)
+            )
         return candidates
 
     def _phrase_share(self, bigrams: set[tuple[str, str]], pid: int) -> float:
@@ -209,7 +325,7 @@ class Answerer:
         near = [n for n, t in enumerate(tokens) if self.analyzer.term(t.folded) in focus]
         return any(abs(f - w) <= FIGURE_DISTANCE for f in figures for w in near)
 
-    def _answers(self, query: Query, candidates: list[_Candidate]) -> bool:
+    def _answers(self, query: Query, candidates: list[Candidate]) -> bool:
         """Whether the best paragraphs hold enough of the question to answer it.
 
         Raw BM25 scores are not comparable across questions, so the decision rests on
@@ -233,7 +349,12 @@ class Answerer:
 
     # -- quoting --------------------------------------------------------------------------------
 
-    def _quotes(self, query: Query, chosen: list[_Candidate], limit: int) -> list[Quote]:
+    def quote_of(self, pid: int) -> Quote:
+        """Paragraph ``pid`` as an answer would show it (with the paragraphs it leans on)."""
+        first, last = self._window(pid, Kind.ANY)
+        return self._quote(first, last, 0.0, set())
+
+    def _quotes(self, query: Query, chosen: list[Candidate], limit: int) -> list[Quote]:
         spans: list[list[int]] = []  # [first pid, last pid]
         scores: list[float] = []
         shown_groups: dict[int, int] = {}  # duplicate group -> index of the span showing it
@@ -355,3 +476,27 @@ class Answerer:
         if end_pid is None or not 0 <= end_pid - pid < MAX_WINDOW:
             return None
         return self._quote(pid, end_pid, 0.0, set())
+
+
+FloatVector = npt.NDArray[np.float64]
+
+
+def _embedder_for(index: Index) -> Embedder | None:
+    """The model, if this index holds vectors made by it (otherwise said once, in the log)."""
+    entry = index.manifest.get("semantic")
+    if not entry:
+        log.warning(
+            "the index at %s holds no paragraph vectors: answering lexically "
+            "(rebuild it with `simbot index build`)", index.directory
+        )
+        return None
+    embedder = shared_embedder()
+    if embedder is None:
+        return None
+    if entry.get("sha256") != embedder.info.sha256:
+        log.warning(
+            "the index at %s holds vectors of another model (%s): answering lexically "
+            "(rebuild it with `simbot index build`)", index.directory, entry.get("model")
+        )
+        return None
+    return embedder

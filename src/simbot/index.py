@@ -24,6 +24,7 @@ What a question needs, each computed once at build time:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import io
 import json
@@ -46,6 +47,7 @@ from simbot.errors import IndexProblem
 
 if TYPE_CHECKING:
     from simbot.corpus import Corpus, Document
+    from simbot.semantic import Embedder
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
@@ -67,6 +69,8 @@ _FILES = {
     "paragraphs": ".npy", "spans": ".npy", "idf": ".npy", "offsets": ".npy", "postings": ".npy",
     "weights": ".npy", "doc_len": ".npy", "terms": ".txt", "words": ".txt", "word_rows": ".npy",
     "stems": ".txt", "definitions": ".json", "texts": ".txt",
+    # Optional: paragraph vectors (``semantic.py``), and the ids of boilerplate paragraphs.
+    "vectors": ".npy", "boilerplate": ".npy",
 }  # fmt: skip
 # Shipped word lists whose words questions are analysed with (query expansion).
 _LISTS = ("synonyms", "abbreviations", "paraphrases")
@@ -115,6 +119,11 @@ class BuildReport:
     duplicates: int
     aliases: dict[str, list[str]]
     skipped: tuple[str, ...]
+    #: Meaning-level vectors: the model's name, or why there are none; how many were computed.
+    semantic: str = ""
+    embedded: int = 0
+    reused: int = 0
+    boilerplate: int = 0  # paragraphs found to be boilerplate, never an answer
 
 
 class WordTable(Mapping[str, tuple[int, int]]):
@@ -263,7 +272,7 @@ class Index:
         Raises ``IndexProblem`` when one of them is damaged.
         """
         # Each is a cached_property: read on first access, then kept.
-        _ = self.words, self.stems, self.definitions
+        _ = self.words, self.stems, self.definitions, self.vectors, self.boilerplate
         return self
 
     def known_term(self, word: str) -> str | None:
@@ -279,6 +288,30 @@ class Index:
         except (KeyError, OSError, ValueError) as exc:
             raise _corrupt(self.directory, exc) from exc
         return found
+
+    @cached_property
+    def vectors(self) -> npt.NDArray[np.float32] | None:
+        """Each paragraph's unit vector by meaning (``semantic.py``), or ``None`` if not built."""
+        entry = self.manifest.get("semantic")
+        if not entry or "vectors" not in self.manifest["files"]:
+            return None
+        try:
+            vectors: npt.NDArray[np.float32] = self._array("vectors")
+        except (EOFError, KeyError, OSError, ValueError) as exc:
+            raise _corrupt(self.directory, exc) from exc
+        if vectors.shape != (len(self.paragraphs), int(entry["dimensions"])):
+            raise _corrupt(self.directory, ValueError("its vectors do not fit its paragraphs"))
+        return vectors
+
+    @cached_property
+    def boilerplate(self) -> frozenset[int]:
+        """Paragraphs that are never an answer (the editor's appeal ending most articles)."""
+        if "boilerplate" not in self.manifest["files"]:
+            return frozenset()
+        try:
+            return frozenset(self._array("boilerplate").tolist())
+        except (EOFError, KeyError, OSError, ValueError) as exc:
+            raise _corrupt(self.directory, exc) from exc
 
     def text(self, doc: int, start: int, end: int) -> str:
         """Characters ``start:end`` of article ``doc``, exactly as in its file."""
@@ -340,6 +373,7 @@ class Index:
                 reasons.append(f"{name} has changed")
         if self.manifest.get("analyzer") != Analyzer().settings:
             reasons.append("the analyzer has changed")
+        reasons += _derived_stale_reasons(self.manifest)
         for name, file_name in self.manifest["files"].items():
             path = self.directory / file_name
             if not path.is_file():
@@ -364,13 +398,21 @@ def _sha(data: bytes) -> str:
 
 
 def build(
-    corpus: Corpus, analyzer: Analyzer | None = None, progress: Progress | None = None
+    corpus: Corpus,
+    analyzer: Analyzer | None = None,
+    progress: Progress | None = None,
+    *,
+    embedder: Embedder | None = None,
+    reuse: dict[str, npt.NDArray[np.float32]] | None = None,
 ) -> tuple[dict[str, bytes], BuildReport]:
     """The files of an index over ``corpus`` (name -> bytes; same articles, same bytes).
 
     Every paragraph is analysed once, each distinct word stemmed once; the postings are sorted
-    and counted with numpy. ``progress`` hears how far the build has got.
+    and counted with numpy. ``progress`` hears how far the build has got. With an ``embedder``
+    the index holds each paragraph's vector by meaning, taken from ``reuse`` (content key ->
+    vector, see ``previous_vectors``) for the words it has seen before.
     """
+    from simbot.boilerplate import find_boilerplate, list_digest
     from simbot.context import speaker_terms, window_start
 
     analyzer = analyzer or Analyzer()
@@ -419,6 +461,18 @@ def build(
     aliases = learn_aliases(paragraph_texts_all, analyzer)
     definitions = _definitions(paragraph_texts_all, aliases, analyzer)
     stems = _listed_stems(analyzer)
+    boilerplate = find_boilerplate(corpus)
+    vectors: npt.NDArray[np.float32] | None = None
+    embedded = reused = 0
+    if embedder is not None:
+        from simbot.semantic import paragraph_vectors
+
+        vectors, embedded, reused = paragraph_vectors(
+            paragraph_texts_all,
+            embedder,
+            reuse or {},
+            (lambda done, todo: progress("embedding", done, todo)) if progress else None,
+        )
 
     if progress:
         progress("writing", n, total)
@@ -437,7 +491,10 @@ def build(
         "stems": _lines_bytes(f"{word}\t{term}" for word, term in stems),
         "definitions": _json_bytes(definitions),
         "texts": b"".join(blobs),
+        "boilerplate": _npy(np.array(boilerplate, dtype=np.int64)),
     }
+    if vectors is not None:
+        data["vectors"] = _npy(vectors)
     files = {name: f"{name}-{_sha(blob)[:16]}{_FILES[name]}" for name, blob in data.items()}
     manifest = {
         "format": FORMAT_VERSION,
@@ -450,13 +507,18 @@ def build(
         "documents": entries,
         "aliases": aliases,
         "files": files,
+        "boilerplate": {"list": list_digest(), "paragraphs": len(boilerplate)},
     }
+    if embedder is not None:
+        manifest["semantic"] = embedder.info.as_manifest()
     out = {files[name]: blob for name, blob in data.items()}
     out[MANIFEST] = json.dumps(manifest, indent=1, ensure_ascii=False, sort_keys=True).encode()
     duplicates = sum(1 for pid, row in enumerate(rows) if row[SAME_AS] != pid)
     report = BuildReport(
-        len(entries), n, len(counted.vocabulary), duplicates, aliases, corpus.skipped
-    )
+        len(entries), n, len(counted.vocabulary), duplicates, aliases, corpus.skipped,
+        semantic=embedder.info.name if embedder else "", embedded=embedded,
+        reused=reused, boilerplate=len(boilerplate),
+    )  # fmt: skip
     return out, report
 
 
@@ -675,13 +737,55 @@ def _write_atomic(path: Path, blob: bytes) -> None:
 
 
 def build_and_save(
-    seeds_dir: Path, index_dir: Path, progress: Progress | None = None
+    seeds_dir: Path, index_dir: Path, progress: Progress | None = None, semantic: bool = True
 ) -> BuildReport:
-    """Rebuild the index of ``seeds_dir`` into ``index_dir``; on any error the old one stays."""
+    """Rebuild the index of ``seeds_dir`` into ``index_dir``; on any error the old one stays.
+
+    With ``semantic`` (``SIMBOT_SEMANTIC``), paragraph vectors too, reusing those of the index
+    already in ``index_dir``; when the model cannot load, the report says why there are none.
+    """
     from simbot.corpus import load_corpus
+    from simbot.semantic import shared_embedder, unavailable_reason
 
     if progress:
         progress("reading articles", 0, 0)
-    files, report = build(load_corpus(seeds_dir), progress=progress)
+    corpus = load_corpus(seeds_dir)
+    embedder = shared_embedder() if semantic else None
+    reuse = previous_vectors(index_dir, embedder) if embedder else None
+    files, report = build(corpus, progress=progress, embedder=embedder, reuse=reuse)
     save(files, index_dir)
+    if semantic and embedder is None:
+        report = dataclasses.replace(report, semantic=f"off: {unavailable_reason()}")
     return report
+
+
+def previous_vectors(index_dir: Path, embedder: Embedder) -> dict[str, npt.NDArray[np.float32]]:
+    """The vectors of the index in ``index_dir`` by content key, if made by ``embedder``'s model.
+
+    Empty when there is no such index, or it is damaged: then every paragraph is embedded.
+    """
+    from simbot.semantic import content_key
+
+    try:
+        old = Index.load(index_dir)
+        entry = old.manifest.get("semantic") or {}
+        vectors = old.vectors if entry.get("sha256") == embedder.info.sha256 else None
+        if vectors is None:
+            return {}
+        return {content_key(old.paragraph_text(pid)): vectors[pid] for pid in range(len(vectors))}
+    except (IndexProblem, OSError, ValueError, UnicodeDecodeError):
+        return {}
+
+
+def _derived_stale_reasons(manifest: dict[str, Any]) -> list[str]:
+    """Why an index's boilerplate or vectors are not what a build would make today."""
+    from simbot.boilerplate import list_digest
+    from simbot.semantic import MODEL
+
+    reasons: list[str] = []
+    if (manifest.get("boilerplate") or {}).get("list") != list_digest():
+        reasons.append("the boilerplate list has changed")
+    entry = manifest.get("semantic")
+    if entry and entry.get("sha256") != MODEL.sha256:
+        reasons.append(f"its vectors come from another model ({entry.get('model')})")
+    return reasons

@@ -93,6 +93,11 @@ class Settings(BaseSettings):
         default=DEFAULT_CRISIS_MESSAGE,
         description="Support message put before answers to questions that signal distress.",
     )
+    semantic: bool = Field(
+        default=True,
+        description="Meaning-level matching with the shipped sentence-embedding model; off: the "
+        "lexical engine alone, for `simbot index build` and for answers.",
+    )
     log_level: str = Field(
         default="INFO", description="Logging level of `simbot run` (DEBUG, INFO, WARNING, ...)."
     )

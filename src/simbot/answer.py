@@ -202,8 +202,10 @@ class Answerer:
         query = parse(question, self.index, self.analyzer, self.aliases)
         if not query.concepts:
             return Answer(question, (), "empty" if not question.strip() else "no-words")
-        # The engine ranks BM25's candidates as it always has; the model's join only as features.
-        candidates = [c for c in self._candidates(query, question) if not c.from_semantic]
+        # The engine ranks BM25's candidates as it always has: no fixed fusion with the model's
+        # order did better on the chat questions (tools/semantic_report.py), so the question is
+        # embedded only for ``candidates``, whose features a learned ranker is to weigh.
+        candidates = self._candidates(query, question, by_meaning=False)
         if not candidates or not self._answers(query, candidates):
             return Answer(question, (), "not-covered")
         best = candidates[0].rank
@@ -229,9 +231,11 @@ class Answerer:
         cosines[self._boilerplate] = -np.inf
         return cosines
 
-    def _candidates(self, query: Query, question: str = "") -> list[Candidate]:
+    def _candidates(
+        self, query: Query, question: str = "", *, by_meaning: bool = True
+    ) -> list[Candidate]:
         hits = self.retriever.search(query.weighted_terms(), CANDIDATES)
-        cosines = self.cosines(question or query.text)
+        cosines = self.cosines(question or query.text) if by_meaning else None
         nearest: list[int] = []
         if cosines is not None:
             k = min(SEMANTIC_CANDIDATES, len(cosines))

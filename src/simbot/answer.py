@@ -28,7 +28,7 @@ from simbot.context import MAX_WINDOW
 from simbot.index import DOC, END, NUMBER, SAME_AS, SHOW_FROM, START, DocumentEntry, Index
 from simbot.query import AliasTable, Kind, Query, parse
 from simbot.retrieve import Hit, Retriever
-from simbot.semantic import Embedder, shared_embedder
+from simbot.semantic import RANKED, Embedder, ranks_by_meaning, shared_embedder
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +133,9 @@ class Candidate:
 
     ``rank`` is the engine's own score (BM25 share, coverage, answer kind, phrases), which
     orders its answers today; the rest are features for a ranker. Ranks are 1-based; a
-    paragraph outside BM25's candidates has ``bm25_rank`` ``None``, and without meaning-level
-    matching ``cosine`` is NaN and ``semantic_rank`` ``None``.
+    paragraph outside BM25's candidates has ``bm25_rank`` ``None``; ``semantic_rank`` is exact
+    among the 100 nearest by meaning (``semantic.RANKED``) and 101 beyond; without
+    meaning-level matching ``cosine`` is NaN and ``semantic_rank`` ``None``.
     """
 
     pid: int
@@ -236,12 +237,8 @@ class Answerer:
     ) -> list[Candidate]:
         hits = self.retriever.search(query.weighted_terms(), CANDIDATES)
         cosines = self.cosines(question or query.text) if by_meaning else None
-        nearest: list[int] = []
-        if cosines is not None:
-            k = min(SEMANTIC_CANDIDATES, len(cosines))
-            top = np.argpartition(-cosines, k - 1)[:k]
-            nearest = [int(p) for p in top[np.lexsort((top, -cosines[top]))]]
-            nearest = [p for p in nearest if np.isfinite(cosines[p])]
+        ranks = ranks_by_meaning(cosines) if cosines is not None else {}
+        nearest = list(ranks)[:SEMANTIC_CANDIDATES]
         in_hits = {h.pid for h in hits}
         extra = [p for p in nearest if p not in in_hits]
         if not hits and not extra:
@@ -264,13 +261,10 @@ class Answerer:
             candidate.from_semantic = True
         if cosines is not None:
             best = float(cosines[nearest[0]]) if nearest else 0.0
-            pids = np.array([c.pid for c in candidates], dtype=np.int64)
-            mine = cosines[pids]
-            above = (cosines[None, :] > mine[:, None]).sum(axis=1)
-            for candidate, cosine, higher in zip(candidates, mine, above.tolist(), strict=True):
-                candidate.cosine = float(cosine)
-                candidate.semantic_rank = int(higher) + 1
-                candidate.semantic_margin = best - float(cosine)
+            for candidate in candidates:
+                candidate.cosine = float(cosines[candidate.pid])
+                candidate.semantic_rank = ranks.get(candidate.pid, RANKED + 1)
+                candidate.semantic_margin = best - candidate.cosine
         candidates.sort(key=lambda c: (c.from_semantic, -c.rank, c.pid))
         for n, candidate in enumerate(candidates, 1):
             candidate.engine_rank = n

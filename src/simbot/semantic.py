@@ -209,3 +209,21 @@ def paragraph_vectors(
 def unavailable_reason() -> str:
     """Why ``shared_embedder`` gave ``None`` (empty when it did not)."""
     return _failed or ""
+
+
+#: Ranks by meaning are exact among this many nearest paragraphs; the rest share the next rank.
+RANKED = 100
+
+
+def ranks_by_meaning(cosines: npt.NDArray[np.float64]) -> dict[int, int]:
+    """Paragraph id -> its 1-based rank by cosine, for the ``RANKED`` nearest (ties: file order).
+
+    Paragraphs with cosine -inf (boilerplate) are left out. A selection, not a sort of every
+    paragraph: at 100,000 paragraphs a full sort would cost more than the cosines themselves.
+    """
+    m = min(RANKED, len(cosines))
+    if not m:
+        return {}
+    top = np.argpartition(-cosines, m - 1)[:m]
+    top = top[np.lexsort((top, -cosines[top]))]
+    return {int(pid): n for n, pid in enumerate(top.tolist(), 1) if np.isfinite(cosines[pid])}

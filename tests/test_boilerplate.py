@@ -10,7 +10,7 @@ from simbot import boilerplate
 from simbot.answer import Answerer
 from simbot.corpus import load_corpus
 from simbot.index import Index, build_and_save
-from support import INDEX
+from support import INDEX, shipped_answerer
 
 APPEAL = (
     "Please support the Harbour Gazette: a monthly donation keeps our reporters on the quay "
@@ -71,3 +71,12 @@ def test_the_editors_appeal_is_boilerplate_in_the_shipped_index() -> None:
     appeal = [index.paragraph_text(pid) for pid in sorted(index.boilerplate)]
     assert len(appeal) == 16  # four paragraphs at the end of four articles
     assert any(text.startswith("Please consider making a voluntary") for text in appeal)
+
+
+def test_boilerplate_answers_only_a_question_wholly_about_it() -> None:
+    answerer = shipped_answerer()
+    about = answerer.candidates("Is DNS a charity?")
+    assert about[0].boilerplate and "not a charity" in answerer.index.paragraph_text(about[0].pid)
+    # Shares "contribute" and "afford" with the appeal, and more besides.
+    other = answerer.candidates("can patients afford to contribute to their own care plans")
+    assert not any(c.boilerplate for c in other)

@@ -151,6 +151,7 @@ class Candidate:
     semantic_rank: int | None = None
     semantic_margin: float = math.nan  # the best paragraph's cosine less this one's
     from_semantic: bool = field(default=False)  # not among BM25's candidates, only the model's
+    boilerplate: bool = False  # boilerplate that holds the whole question (``boilerplate.py``)
 
     def features(self) -> dict[str, float]:
         """The candidate's features as numbers (a missing rank is 0, a missing cosine NaN)."""
@@ -166,6 +167,7 @@ class Candidate:
             "semantic_rank": float(self.semantic_rank or 0),
             "semantic_margin": self.semantic_margin,
             "from_semantic": float(self.from_semantic),
+            "boilerplate": float(self.boilerplate),
         }
 
 
@@ -264,6 +266,8 @@ class Answerer:
             candidates = [c for c, keep in zip(candidates, kept, strict=True) if keep]
             if not candidates:
                 return []
+            for candidate in candidates:
+                candidate.boilerplate = candidate.pid in boilerplate
         for n, candidate in enumerate(candidates[: len(hits)], 1):
             candidate.bm25_rank = n
         for candidate in candidates[len(hits) :]:

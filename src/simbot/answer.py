@@ -5,13 +5,18 @@ question each one covers and whether it holds the kind of answer asked for (a fi
 name). It shows each quote with the paragraphs it leans on (the speaker of a long quote), folds
 repeated words into one quote citing every file that holds them, and says "not in my sources"
 when no paragraph covers enough of the question.
+
+With meaning-level matching (``semantic.py``) the paragraphs nearest the question by meaning join
+BM25's candidates, and a learned ranker (``ranker.py``) orders them all by their features.
+Boilerplate (``boilerplate.py``) is never a candidate unless the question is wholly about it.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
 
@@ -23,6 +28,9 @@ from simbot.index import DOC, END, NUMBER, SAME_AS, SHOW_FROM, START, DocumentEn
 from simbot.query import AliasTable, Kind, Query, parse
 from simbot.ranker import FEATURES, FloatArray, Ranker, log_length, reciprocal_ranks, shipped
 from simbot.retrieve import Retriever
+from simbot.semantic import RANKED, Embedder, ranks_by_meaning, shared_embedder
+
+log = logging.getLogger(__name__)
 
 #: The answer contract: at most five passages, each of at most three paragraphs.
 MAX_QUOTES = 5
@@ -30,6 +38,8 @@ DEFAULT_QUOTES = 3
 CANDIDATES = 40
 #: Paragraphs nearest the question by meaning that join BM25's candidates.
 MEANING_CANDIDATES = 10
+#: A boilerplate paragraph is a candidate only when it covers this share of the question.
+BOILERPLATE_COVERAGE = 0.999
 #: A question is answered only when a paragraph covers this share of its weight...
 MIN_COVERAGE = 0.22
 #: ...and when words no article holds, in any wording, weigh at most this share of it...
@@ -126,10 +136,6 @@ class Answer:
         return bool(self.quotes)
 
 
-#: How alike in meaning a question is to every paragraph (cosines, one per paragraph id).
-Meaning = Callable[[str], FloatArray]
-
-
 @dataclass(slots=True)
 class Candidate:
     """A paragraph that may answer the question, with what the engine knows of it."""
@@ -142,7 +148,8 @@ class Candidate:
     engine: float = 0.0
     phrase: float = 0.0
     bm25_rank: int = 0
-    #: Cosine with the question, and 1-based rank among all paragraphs by it (0: not known).
+    #: Cosine with the question, and 1-based rank by it (exact among the ``semantic.RANKED``
+    #: nearest, ``RANKED + 1`` beyond; 0 when meaning-level matching is off).
     cosine: float = 0.0
     meaning_rank: int = 0
     #: How much of each of the question's words (concepts) it holds, 0 to 1.
@@ -160,7 +167,7 @@ class Answerer:
         analyzer: Analyzer | None = None,
         *,
         learned: bool = True,
-        meaning: Meaning | None = None,
+        semantic: bool = True,
     ) -> None:
         self.index = index
         self.analyzer = analyzer or Analyzer(known=index if index.analyzed_alike else None)
@@ -168,18 +175,33 @@ class Answerer:
         self.retriever = Retriever(index)
         #: Without the learned ranker (``learned=False`` or none shipped) the engine's score ranks.
         self.ranker: Ranker | None = shipped() if learned else None
-        #: Meaning-level matching (``semantic.py``); without it, BM25's candidates alone.
-        self.meaning = meaning
+        #: Whether meaning-level matching was asked for (``SIMBOT_SEMANTIC``), had or not.
+        self.semantic = semantic
+        self._boilerplate = np.array(sorted(index.boilerplate), dtype=np.int64)
         rows = index.paragraphs
         self._doc_sizes = np.bincount(rows[:, DOC]) if len(rows) else np.zeros(0, dtype=np.int64)
         self._group_sizes = (
             np.bincount(rows[:, SAME_AS]) if len(rows) else np.zeros(0, dtype=np.int64)
         )
 
+    @cached_property
+    def embedder(self) -> Embedder | None:
+        """The model (``None`` when off or unavailable), loaded on first use."""
+        return _embedder_for(self.index) if self.semantic else None
+
     @classmethod
-    def load(cls, index_dir: Path) -> Answerer:
+    def load(cls, index_dir: Path, semantic: bool = True) -> Answerer:
         """An answerer over the index in ``index_dir`` (``IndexProblem`` if there is none)."""
-        return cls(Index.load(index_dir))
+        return cls(Index.load(index_dir), semantic=semantic)
+
+    def cosines(self, question: str) -> FloatArray | None:
+        """Every paragraph's cosine with ``question`` (boilerplate: -inf), if the model is on."""
+        vectors = self.index.vectors
+        if self.embedder is None or vectors is None:
+            return None
+        cosines = np.asarray(vectors @ self.embedder.embed([question])[0], dtype=np.float64)
+        cosines[self._boilerplate] = -np.inf
+        return cosines
 
     @property
     def documents(self) -> list[DocumentEntry]:
@@ -228,11 +250,11 @@ class Answerer:
         """BM25's best paragraphs and the nearest by meaning, in the engine's hand-made order."""
         scores = self.retriever.scores(query.weighted_terms())
         hits = self.retriever.top(scores, CANDIDATES)
-        cosines = self.meaning(query.text) if self.meaning is not None else None
+        cosines = self.cosines(query.text)
+        ranks = ranks_by_meaning(cosines) if cosines is not None else {}
         pids = [h.pid for h in hits]
-        if cosines is not None:
-            near = np.argsort(-cosines, kind="stable")[:MEANING_CANDIDATES].tolist()
-            pids += [pid for pid in near if pid not in set(pids)]
+        seen = set(pids)
+        pids += [pid for pid in list(ranks)[:MEANING_CANDIDATES] if pid not in seen]
         if not pids:
             return []
         chosen = np.array(pids, dtype=np.int64)
@@ -272,8 +294,18 @@ class Answerer:
             )  # fmt: skip
         if cosines is not None:
             for candidate in candidates:
-                candidate.cosine = float(cosines[candidate.pid])
-                candidate.meaning_rank = 1 + int(np.count_nonzero(cosines > candidate.cosine))
+                cosine = float(cosines[candidate.pid])
+                # Boilerplate (-inf) is no neighbour by meaning: the least a cosine can be.
+                candidate.cosine = cosine if np.isfinite(cosine) else -1.0
+                candidate.meaning_rank = ranks.get(candidate.pid, RANKED + 1)
+        if len(self._boilerplate):
+            # Boilerplate answers only a question about itself ("is DNS a charity?"): one it
+            # covers whole, not one that shares a word or two with it.
+            boilerplate = self.index.boilerplate
+            candidates = [
+                c for c in candidates
+                if c.pid not in boilerplate or c.coverage >= BOILERPLATE_COVERAGE
+            ]  # fmt: skip
         candidates.sort(key=lambda c: (-c.engine, c.pid))
         return candidates
 
@@ -285,7 +317,7 @@ class Answerer:
         rows = self.index.paragraphs
         top_bm25 = max(c.bm25 for c in candidates) or 1.0
         top_coverage = max(c.coverage for c in candidates)
-        top_cosine = max(c.cosine for c in candidates)
+        top_cosine = max((c.cosine for c in candidates if c.meaning_rank), default=0.0)
         engine_rr = reciprocal_ranks([c.engine for c in candidates])
         asks_kind = query.kind is not Kind.ANY
         known = [n for n, concept in enumerate(query.concepts) if concept.known]
@@ -495,3 +527,24 @@ class Answerer:
         if end_pid is None or not 0 <= end_pid - pid < MAX_WINDOW:
             return None
         return self._quote(pid, end_pid, 0.0, set())
+
+
+def _embedder_for(index: Index) -> Embedder | None:
+    """The model, if this index holds vectors made by it (otherwise said once, in the log)."""
+    entry = index.manifest.get("semantic")
+    if not entry:
+        log.warning(
+            "the index at %s holds no paragraph vectors: answering lexically "
+            "(rebuild it with `simbot index build`)", index.directory
+        )  # fmt: skip
+        return None
+    embedder = shared_embedder()
+    if embedder is None:
+        return None
+    if entry.get("sha256") != embedder.info.sha256:
+        log.warning(
+            "the index at %s holds vectors of another model (%s): answering lexically "
+            "(rebuild it with `simbot index build`)", index.directory, entry.get("model")
+        )  # fmt: skip
+        return None
+    return embedder

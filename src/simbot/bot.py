@@ -289,7 +289,7 @@ def run(settings: Settings) -> int:
     secrets = [bot_token(settings), webhook_secret(settings)]
     configure_logging(settings.log_level, secrets=secrets)
     # Read in full: a rebuild deletes the files of the index it replaces (see simbot.reload).
-    answerer = load_answerer(settings.index_dir)
+    answerer = load_answerer(settings.index_dir, settings.semantic)
     application = build_application(settings, answerer)
     try:
         asyncio.run(serve(application, settings))

@@ -100,7 +100,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "ask" and not _configured():
         # Every setting has its default, and answering reads only the index folder: skip
         # pydantic-settings, a sixth of a second of `simbot ask`.
-        return _ask(args.index or DEFAULT_INDEX_DIR, args.question, args.json, args.limit)
+        return _ask(args.index or DEFAULT_INDEX_DIR, args.question, args.json, args.limit, True)
     from simbot.settings import load_settings
 
     settings = load_settings()
@@ -111,7 +111,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "index":
         return _index_build(settings) if args.action == "build" else _index_check(settings)
     if args.command == "ask":
-        return _ask(settings.index_dir, args.question, args.json, args.limit)
+        return _ask(settings.index_dir, args.question, args.json, args.limit, settings.semantic)
     if args.command == "eval":
         return _eval(settings, args)
     from simbot.bot import run
@@ -140,7 +140,9 @@ def _index_build(settings: Settings) -> int:
     # A progress bar for a person watching; logs and pipes get only the report.
     progress = _ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     try:
-        report = build_and_save(settings.seeds_dir, settings.index_dir, progress)
+        report = build_and_save(
+            settings.seeds_dir, settings.index_dir, progress, semantic=settings.semantic
+        )
     finally:
         if progress:
             progress.close()
@@ -152,6 +154,15 @@ def _index_build(settings: Settings) -> int:
     )
     if report.aliases:
         print("acronyms learnt: " + ", ".join(a.upper() for a in report.aliases))
+    if report.boilerplate:
+        print(f"boilerplate, never an answer: {report.boilerplate} paragraphs")
+    if report.semantic.startswith("off: "):
+        print(f"meaning-level matching {report.semantic}: the index holds no paragraph vectors")
+    elif report.semantic:
+        print(
+            f"paragraph vectors by {report.semantic}: {report.embedded} embedded, "
+            f"{report.reused} reused"
+        )
     print(f"wrote the index to {settings.index_dir}")
     return 0
 
@@ -203,10 +214,10 @@ def _index_check(settings: Settings) -> int:
     return 0
 
 
-def _ask(index_dir: Path, words: list[str], as_json: bool, limit: int) -> int:
+def _ask(index_dir: Path, words: list[str], as_json: bool, limit: int, semantic: bool) -> int:
     from simbot.answer import Answerer
 
-    answerer = Answerer.load(index_dir)
+    answerer = Answerer.load(index_dir, semantic)
     _utf8_output(sys.stdout, as_json)
     if words == ["-"]:
         answer_lines(answerer, _lines(sys.stdin.buffer), as_json, limit, sys.stdout, sys.stderr)
@@ -329,7 +340,7 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
     from simbot.answer import Answerer
     from simbot.evaluate import evaluate, load_questions
 
-    answerer = Answerer.load(settings.index_dir)
+    answerer = Answerer.load(settings.index_dir, settings.semantic)
     report = evaluate(load_questions(args.file), answerer.answer, settings.seeds_dir)
     summary = report.summary()
     if args.json:

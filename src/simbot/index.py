@@ -24,6 +24,7 @@ What a question needs, each computed once at build time:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import io
 import json
@@ -46,6 +47,7 @@ from simbot.index_files import CHECKSUM, MAX_MANIFEST_BYTES, manifest_checksum, 
 
 if TYPE_CHECKING:
     from simbot.corpus import Corpus, Document
+    from simbot.semantic import Embedder
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
@@ -67,7 +69,11 @@ _FILES = {
     "paragraphs": ".npy", "spans": ".npy", "idf": ".npy", "offsets": ".npy", "postings": ".npy",
     "weights": ".npy", "doc_len": ".npy", "terms": ".txt", "words": ".txt", "word_rows": ".npy",
     "stems": ".txt", "definitions": ".json", "texts": ".txt", "harm": ".npy",
+    "boilerplate": ".npy",
 }  # fmt: skip
+#: Files an index may hold: paragraph vectors (``semantic.py``), absent with SIMBOT_SEMANTIC=off.
+_OPTIONAL_FILES = {"vectors": ".npy"}
+_ALL_FILES = _FILES | _OPTIONAL_FILES
 #: What quotes and citations come from is read into memory, not mapped: a mapping would show
 #: an edit made to the file after it was verified.
 _READ_WHOLE = ("texts", "paragraphs", "spans")
@@ -116,6 +122,11 @@ class BuildReport:
     duplicates: int
     aliases: dict[str, list[str]]
     skipped: tuple[str, ...]
+    #: Meaning-level vectors: the model's name, or why there are none; how many were computed.
+    semantic: str = ""
+    embedded: int = 0
+    reused: int = 0
+    boilerplate: int = 0  # paragraphs found to be boilerplate, never an answer
 
 
 class WordTable(Mapping[str, tuple[int, int]]):
@@ -313,7 +324,7 @@ class Index:
         Raises ``IndexProblem`` when one of them is damaged (never: they are verified on load).
         """
         # Each is a cached_property: parsed on first access, then kept.
-        _ = self.words, self.stems, self.definitions, self.harm
+        _ = self.words, self.stems, self.definitions, self.harm, self.vectors, self.boilerplate
         return self
 
     def known_term(self, word: str) -> str | None:
@@ -335,6 +346,22 @@ class Index:
         to a person in distress.
         """
         return frozenset(self._array("harm").tolist())
+
+    @cached_property
+    def vectors(self) -> npt.NDArray[np.float32] | None:
+        """Each paragraph's unit vector by meaning (``semantic.py``), or ``None`` if not built."""
+        entry = self.manifest.get("semantic")
+        if not entry or "vectors" not in self.manifest["files"]:
+            return None
+        vectors: npt.NDArray[np.float32] = self._array("vectors")
+        if vectors.shape != (len(self.paragraphs), int(entry["dimensions"])):
+            raise problem(self.directory, "its vectors do not fit its paragraphs")
+        return vectors
+
+    @cached_property
+    def boilerplate(self) -> frozenset[int]:
+        """Paragraphs that are never an answer (the editor's appeal ending most articles)."""
+        return frozenset(self._array("boilerplate").tolist())
 
     def text(self, doc: int, start: int, end: int) -> str:
         """Characters ``start:end`` of article ``doc``, exactly as in its file."""
@@ -398,6 +425,7 @@ class Index:
         if self.manifest.get("analyzer") != Analyzer().settings:
             reasons.append("the analyzer has changed")
         # The index's own files were verified when it was loaded.
+        reasons += _derived_stale_reasons(self.manifest)
         return reasons
 
 
@@ -409,13 +437,21 @@ def _sha(data: bytes) -> str:
 
 
 def build(
-    corpus: Corpus, analyzer: Analyzer | None = None, progress: Progress | None = None
+    corpus: Corpus,
+    analyzer: Analyzer | None = None,
+    progress: Progress | None = None,
+    *,
+    embedder: Embedder | None = None,
+    reuse: dict[str, npt.NDArray[np.float32]] | None = None,
 ) -> tuple[dict[str, bytes], BuildReport]:
     """The files of an index over ``corpus`` (name -> bytes; same articles, same bytes).
 
     Every paragraph is analysed once, each distinct word stemmed once; the postings are sorted
-    and counted with numpy. ``progress`` hears how far the build has got.
+    and counted with numpy. ``progress`` hears how far the build has got. With an ``embedder``
+    the index holds each paragraph's vector by meaning, taken from ``reuse`` (content key ->
+    vector, see ``previous_vectors``) for the words it has seen before.
     """
+    from simbot.boilerplate import find_boilerplate, list_digest
     from simbot.context import speaker_terms, window_start
     from simbot.distress import describes_harm
 
@@ -465,6 +501,18 @@ def build(
     aliases = learn_aliases(paragraph_texts_all, analyzer)
     definitions = _definitions(paragraph_texts_all, aliases, analyzer)
     stems = _listed_stems(analyzer)
+    boilerplate = find_boilerplate(corpus)
+    vectors: npt.NDArray[np.float32] | None = None
+    embedded = reused = 0
+    if embedder is not None:
+        from simbot.semantic import paragraph_vectors
+
+        vectors, embedded, reused = paragraph_vectors(
+            paragraph_texts_all,
+            embedder,
+            reuse or {},
+            (lambda done, todo: progress("embedding", done, todo)) if progress else None,
+        )
 
     if progress:
         progress("writing", n, total)
@@ -486,8 +534,11 @@ def build(
         "harm": _npy(
             np.array([p for p, t in enumerate(paragraph_texts_all) if describes_harm(t)], np.int64)
         ),
+        "boilerplate": _npy(np.array(boilerplate, dtype=np.int64)),
     }
-    files = {name: f"{name}-{_sha(blob)[:16]}{_FILES[name]}" for name, blob in data.items()}
+    if vectors is not None:
+        data["vectors"] = _npy(vectors)
+    files = {name: f"{name}-{_sha(blob)[:16]}{_ALL_FILES[name]}" for name, blob in data.items()}
     manifest = {
         "format": FORMAT_VERSION,
         "simbot": __version__,
@@ -499,14 +550,19 @@ def build(
         "documents": entries,
         "aliases": aliases,
         "files": files,
+        "boilerplate": {"list": list_digest(), "paragraphs": len(boilerplate)},
     }
+    if embedder is not None:
+        manifest["semantic"] = embedder.info.as_manifest()
     manifest[CHECKSUM] = manifest_checksum(manifest)
     out = {files[name]: blob for name, blob in data.items()}
     out[MANIFEST] = json.dumps(manifest, indent=1, ensure_ascii=False, sort_keys=True).encode()
     duplicates = sum(1 for pid, row in enumerate(rows) if row[SAME_AS] != pid)
     report = BuildReport(
-        len(entries), n, len(counted.vocabulary), duplicates, aliases, corpus.skip_notices()
-    )
+        len(entries), n, len(counted.vocabulary), duplicates, aliases, corpus.skip_notices(),
+        semantic=embedder.info.name if embedder else "", embedded=embedded,
+        reused=reused, boilerplate=len(boilerplate),
+    )  # fmt: skip
     return out, report
 
 
@@ -748,7 +804,7 @@ def _save(files: dict[str, bytes], directory: Path) -> None:
 
 def _is_index_file(name: str) -> bool:
     stem, _, rest = name.partition("-")
-    return stem in _FILES and len(rest.split(".")[0]) == 16
+    return stem in _ALL_FILES and len(rest.split(".")[0]) == 16
 
 
 def _write_atomic(path: Path, blob: bytes) -> None:
@@ -780,13 +836,61 @@ def _holds(path: Path, blob: bytes) -> bool:
 
 
 def build_and_save(
-    seeds_dir: Path, index_dir: Path, progress: Progress | None = None
+    seeds_dir: Path, index_dir: Path, progress: Progress | None = None, semantic: bool = True
 ) -> BuildReport:
-    """Rebuild the index of ``seeds_dir`` into ``index_dir``; on any error the old one stays."""
+    """Rebuild the index of ``seeds_dir`` into ``index_dir``; on any error the old one stays.
+
+    With ``semantic`` (``SIMBOT_SEMANTIC``), paragraph vectors too, reusing those of the index
+    already in ``index_dir``; when the model cannot load, the report says why there are none.
+    """
     from simbot.corpus import load_corpus
+    from simbot.semantic import SemanticUnavailable, load_embedder
 
     if progress:
         progress("reading articles", 0, 0)
-    files, report = build(load_corpus(seeds_dir), progress=progress)
+    corpus = load_corpus(seeds_dir)
+    embedder: Embedder | None = None
+    unavailable = ""
+    if semantic:
+        try:
+            embedder = load_embedder(threads=0)  # every core: a build embeds many paragraphs
+        except (SemanticUnavailable, OSError) as exc:
+            unavailable = str(exc)
+    reuse = previous_vectors(index_dir, embedder) if embedder else None
+    files, report = build(corpus, progress=progress, embedder=embedder, reuse=reuse)
     save(files, index_dir)
+    if unavailable:
+        report = dataclasses.replace(report, semantic=f"off: {unavailable}")
     return report
+
+
+def previous_vectors(index_dir: Path, embedder: Embedder) -> dict[str, npt.NDArray[np.float32]]:
+    """The vectors of the index in ``index_dir`` by content key, if made by ``embedder``'s model.
+
+    Empty when there is no such index, or it is damaged: then every paragraph is embedded.
+    """
+    from simbot.semantic import content_key
+
+    try:
+        old = Index.load(index_dir)
+        entry = old.manifest.get("semantic") or {}
+        vectors = old.vectors if entry.get("sha256") == embedder.info.sha256 else None
+        if vectors is None:
+            return {}
+        return {content_key(old.paragraph_text(pid)): vectors[pid] for pid in range(len(vectors))}
+    except (IndexProblem, OSError, ValueError, UnicodeDecodeError):
+        return {}
+
+
+def _derived_stale_reasons(manifest: dict[str, Any]) -> list[str]:
+    """Why an index's boilerplate or vectors are not what a build would make today."""
+    from simbot.boilerplate import list_digest
+    from simbot.semantic import MODEL
+
+    reasons: list[str] = []
+    if (manifest.get("boilerplate") or {}).get("list") != list_digest():
+        reasons.append("the boilerplate list has changed")
+    entry = manifest.get("semantic")
+    if entry and entry.get("sha256") != MODEL.sha256:
+        reasons.append(f"its vectors come from another model ({entry.get('model')})")
+    return reasons

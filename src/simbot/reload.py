@@ -45,9 +45,12 @@ class _Seen:
     sha256: str | None
 
 
-def load_answerer(index_dir: Path) -> Answerer:
-    """An answerer over the index in ``index_dir``, read in full (``IndexProblem`` if it cannot)."""
-    return Answerer(Index.load(index_dir).read_all())
+def load_answerer(index_dir: Path, semantic: bool = True) -> Answerer:
+    """An answerer over the index in ``index_dir``, read in full (``IndexProblem`` if it cannot).
+
+    ``semantic``: meaning-level matching (``SIMBOT_SEMANTIC``); a reload keeps the old choice.
+    """
+    return Answerer(Index.load(index_dir).read_all(), semantic=semantic)
 
 
 class IndexWatcher:
@@ -154,7 +157,7 @@ class IndexWatcher:
     def _try_load(self) -> tuple[Answerer | None, str]:
         """The new answerer, or None and why it could not be loaded."""
         try:
-            return load_answerer(self.index_dir), ""
+            return load_answerer(self.index_dir, self._answerer.semantic), ""
         except IndexProblem as problem:
             return None, str(problem)
         except Exception as error:  # a damaged file can fail in unforeseen ways

@@ -102,6 +102,11 @@ class Settings(BaseSettings):
         min_length=1,
         description="Signpost given instead of quotes when a question asks for personal advice.",
     )
+    semantic: bool = Field(
+        default=True,
+        description="Meaning-level matching with the shipped sentence-embedding model; off: the "
+        "lexical engine alone, for `simbot index build` and for answers.",
+    )
     log_level: str = Field(
         default="INFO", description="Logging level of `simbot run` (DEBUG, INFO, WARNING, ...)."
     )

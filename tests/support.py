@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from simbot.answer import Answerer
+from simbot.provenance import Sources
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -21,6 +22,11 @@ CHAT = DEV.with_name("chat.jsonl")
 def shipped_answerer() -> Answerer:
     """An answerer over the committed index (loaded once for the whole run)."""
     return Answerer.load(INDEX)
+
+
+def shipped_sources() -> Sources:
+    """What the committed index knows of each article (for the citations people see)."""
+    return shipped_answerer().index.provenance
 
 
 def dev_questions(path: Path = DEV) -> list[dict[str, Any]]:

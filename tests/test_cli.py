@@ -28,7 +28,9 @@ def test_ask_prints_quotes_and_citations() -> None:
     result = simbot("ask", "Who is HIN's director?")
     assert result.returncode == 0, result.stderr
     assert "Paul Jennings" in result.stdout
-    assert "— 003_45802413ed8e2aa3.txt, ¶6" in result.stdout
+    # What is known of the article, then the file and paragraph that make the quote checkable.
+    assert "— Disability News Service — " in result.stdout
+    assert ", ¶6 · 003_45802413ed8e2aa3.txt, ¶6" in result.stdout
 
 
 def test_ask_json_follows_the_contract() -> None:

@@ -68,6 +68,7 @@ from simbot.redact import redact
 
 if TYPE_CHECKING:
     from simbot.answer import Answer, Answerer, Quote
+    from simbot.provenance import Sources
     from simbot.reload import IndexWatcher
     from simbot.settings import Settings
 
@@ -87,6 +88,11 @@ class Edition:
     answerer: Answerer
     #: The articles' file names, in index order (for passage links).
     names: tuple[str, ...]
+
+    @property
+    def sources(self) -> Sources:
+        """What is known of each article (publisher, date, headline, address), for citations."""
+        return self.answerer.index.provenance
 
     @classmethod
     def of(cls, answerer: Answerer) -> Edition:
@@ -278,7 +284,7 @@ async def _reply_with_answer(
         await message.reply_html(NO_WORDS if no_words else not_covered_html(question))
         return
     shown = answer.quotes[: settings.answer_quotes]
-    texts = answer_html(question, shown, edition.names, context.bot.username)
+    texts = answer_html(question, shown, edition.names, context.bot.username, edition.sources)
     keyboard = answer_keyboard(question, len(shown), len(answer.quotes))
     await _reply_all(message, texts, keyboard)
 
@@ -349,7 +355,7 @@ async def more_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if "not modified" not in str(error).lower():  # pressed twice: already done
             raise
     if rest:
-        texts = answer_html(question, rest, edition.names, context.bot.username)
+        texts = answer_html(question, rest, edition.names, context.bot.username, edition.sources)
         keyboard = answer_keyboard(question, shown + len(rest), len(answer.quotes))
         await _reply_all(message, texts, keyboard)
 
@@ -389,7 +395,9 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     edition = found.edition()
     answer = edition.answer(question)
     support = found.settings.crisis_message if signals_distress(question) else None
-    results = inline_results(answer, edition.names, context.bot.username, support)
+    results = inline_results(
+        answer, edition.names, context.bot.username, support, edition.sources
+    )
     if not answer.answered:
         button = InlineQueryResultsButton(
             text="Not in my sources: ask me in a private chat", start_parameter=INLINE_START
@@ -454,7 +462,8 @@ async def _send_passage(message: Message, payload: str, context: ContextTypes.DE
     if quote is None:
         return False
     title = next(d.title for d in edition.answerer.documents if d.name == quote.source)
-    for text in passage_html(quote, title, edition.names, context.bot.username):
+    username = context.bot.username
+    for text in passage_html(quote, title, edition.names, username, edition.sources):
         await message.reply_html(text)
     return True
 

@@ -222,10 +222,11 @@ def _print_answer(
     from simbot.render import to_json, to_text
 
     answer = answerer.answer(question, limit)
+    sources = answerer.index.provenance
     if as_json:
-        out.write(json.dumps(to_json(answer), ensure_ascii=False) + "\n")
+        out.write(json.dumps(to_json(answer, sources), ensure_ascii=False) + "\n")
     else:
-        out.write(to_text(answer, color=out.isatty()) + "\n")
+        out.write(to_text(answer, color=out.isatty(), sources=sources) + "\n")
 
 
 def _prompt(answerer: Answerer, as_json: bool, limit: int) -> int:

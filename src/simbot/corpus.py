@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from simbot.errors import CorpusError
+from simbot.provenance import SOURCES_FILE, Provenance, file_sha256, read_sources
 
 #: Articles are plain-text files; anything else in ``seeds/`` is skipped with a notice.
 ARTICLE_SUFFIX = ".txt"
@@ -54,6 +55,9 @@ class Corpus:
 
     documents: tuple[Document, ...]
     skipped: tuple[str, ...] = field(default=())
+    #: What ``seeds/sources.toml`` says of the articles, and the hash of that file ('' if none).
+    sources: dict[str, Provenance] = field(default_factory=dict)
+    sources_sha256: str = ""
 
     def paragraphs(self) -> Iterator[Paragraph]:
         """Every paragraph of every document, in order."""
@@ -129,11 +133,13 @@ def load_corpus(seeds_dir: Path) -> Corpus:
             continue
         if is_article_name(path):
             documents.append(read_document(path))
-        else:
+        elif path.name != SOURCES_FILE:  # the articles' metadata, read below
             skipped.append(path.name)
     if not documents:
         raise CorpusError(
             f"{seeds_dir}: no articles found "
             "(an article is a UTF-8 .txt file, one paragraph a line)."
         )
-    return Corpus(tuple(documents), tuple(skipped))
+    metadata = seeds_dir / SOURCES_FILE
+    sources = read_sources(metadata, {d.name for d in documents})
+    return Corpus(tuple(documents), tuple(skipped), sources, file_sha256(metadata))

@@ -43,6 +43,7 @@ import numpy.typing as npt
 from simbot import __version__
 from simbot.analysis import Analyzer, fold, learn_aliases, squeeze, tokenize, word_list
 from simbot.errors import IndexProblem
+from simbot.provenance import SOURCES_FILE, Provenance, file_sha256, from_manifest
 
 if TYPE_CHECKING:
     from simbot.corpus import Corpus, Document
@@ -251,6 +252,15 @@ class Index:
         except (EOFError, KeyError, OSError, UnicodeDecodeError, ValueError) as exc:
             raise _corrupt(self.directory, exc) from exc
 
+    @cached_property
+    def provenance(self) -> dict[str, Provenance]:
+        """What ``seeds/sources.toml`` said of each article when the index was built."""
+        recorded = self.manifest.get("sources") or {}
+        try:
+            return from_manifest(recorded.get("articles") or {})
+        except (AttributeError, TypeError) as exc:
+            raise _corrupt(self.directory, exc) from exc
+
     @property
     def analyzed_alike(self) -> bool:
         """Whether this index was built by an analyzer like today's (its terms can be reused)."""
@@ -338,6 +348,9 @@ class Index:
         for name in sorted(indexed.keys() & on_disk.keys()):
             if hashlib.sha256(on_disk[name].read_bytes()).hexdigest() != indexed[name]:
                 reasons.append(f"{name} has changed")
+        recorded = (self.manifest.get("sources") or {}).get("sha256", "")
+        if seeds_dir.is_dir() and file_sha256(seeds_dir / SOURCES_FILE) != recorded:
+            reasons.append(f"{SOURCES_FILE} has changed")
         if self.manifest.get("analyzer") != Analyzer().settings:
             reasons.append("the analyzer has changed")
         for name, file_name in self.manifest["files"].items():
@@ -450,6 +463,13 @@ def build(
         "documents": entries,
         "aliases": aliases,
         "files": files,
+        # The articles' metadata, so that citations need no seeds folder, and its file's hash,
+        # so that `simbot index check` notices an edit.
+        "sources": {
+            "file": SOURCES_FILE,
+            "sha256": corpus.sources_sha256,
+            "articles": {name: p.known() for name, p in sorted(corpus.sources.items())},
+        },
     }
     out = {files[name]: blob for name, blob in data.items()}
     out[MANIFEST] = json.dumps(manifest, indent=1, ensure_ascii=False, sort_keys=True).encode()

@@ -11,12 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from support import DEV, ROOT, SEEDS, dev_questions
+from support import DEV, INDEX, ROOT, SEEDS, dev_questions
 
 
 def simbot(*args: str, cwd: Path = ROOT, stdin: str | None = None,
            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    """``simbot ARGS`` in ``cwd``; from the project's root, over the tests' five articles."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SIMBOT_")}
+    if cwd == ROOT:
+        environment |= {"SIMBOT_INDEX_DIR": str(INDEX), "SIMBOT_SEEDS_DIR": str(SEEDS)}
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "simbot", *args],
@@ -67,7 +70,7 @@ def test_missing_index_is_one_line_without_traceback(tmp_path: Path) -> None:
 
 
 def test_settings_point_at_the_folders(tmp_path: Path) -> None:
-    env = {"SIMBOT_INDEX_DIR": str(ROOT / "index"), "SIMBOT_SEEDS_DIR": str(SEEDS)}
+    env = {"SIMBOT_INDEX_DIR": str(INDEX), "SIMBOT_SEEDS_DIR": str(SEEDS)}
     result = simbot("index", "check", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
 

@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from simbot.errors import SimbotError
+from simbot.errors import CorpusError, SimbotError
 
 if TYPE_CHECKING:
     from simbot.answer import Answerer
+    from simbot.corpus import Corpus
     from simbot.evaluate import Report
     from simbot.settings import Settings
 
@@ -55,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--seeds", type=Path, default=argparse.SUPPRESS, help="folder of articles")
         sub.add_argument(
             "--index", type=Path, default=argparse.SUPPRESS, help="folder of the index"
+        )
+        sub.add_argument(
+            "--strict",
+            action="store_true",
+            help="treat the articles' warnings (hard-wrapped text, markup, duplicates, "
+            "overlong paragraphs, missing metadata) as errors",
         )
 
     ask = commands.add_parser("ask", help="answer a question (no question: an interactive prompt)")
@@ -107,7 +114,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.index is not None:
         settings.index_dir = args.index
     if args.command == "index":
-        return _index_build(settings) if args.action == "build" else _index_check(settings)
+        if args.action == "build":
+            return _index_build(settings, args.strict)
+        return _index_check(settings, args.strict)
     if args.command == "ask":
         return _ask(settings.index_dir, args.question, args.json, args.limit)
     if args.command == "eval":
@@ -132,13 +141,30 @@ def _configured() -> bool:
     )
 
 
-def _index_build(settings: Settings) -> int:
+def _article_warnings(seeds_dir: Path, strict: bool) -> tuple[Corpus, bool]:
+    """The articles of ``seeds_dir``, their warnings printed; whether ``strict`` stops here."""
+    from simbot.article_checks import check_corpus, strict_failure
+    from simbot.corpus import load_corpus
+
+    corpus = load_corpus(seeds_dir)
+    warnings = check_corpus(corpus)
+    for warning in warnings:
+        print(f"{'error' if strict else 'warning'}: {warning}", file=sys.stderr)
+    if strict and warnings:
+        print(f"simbot: {strict_failure(warnings)}", file=sys.stderr)
+    return corpus, strict and bool(warnings)
+
+
+def _index_build(settings: Settings, strict: bool = False) -> int:
     from simbot.index import build_and_save
 
+    corpus, stop = _article_warnings(settings.seeds_dir, strict)
+    if stop:
+        return EXIT_FAILED
     # A progress bar for a person watching; logs and pipes get only the report.
     progress = _ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     try:
-        report = build_and_save(settings.seeds_dir, settings.index_dir, progress)
+        report = build_and_save(settings.seeds_dir, settings.index_dir, progress, corpus)
     finally:
         if progress:
             progress.close()
@@ -184,11 +210,16 @@ class _ProgressLine:
             self.stream.flush()
 
 
-def _index_check(settings: Settings) -> int:
+def _index_check(settings: Settings, strict: bool = False) -> int:
     from simbot.index import Index
 
     index = Index.load(settings.index_dir)
     reasons = index.stale_reasons(settings.seeds_dir)
+    try:
+        if _article_warnings(settings.seeds_dir, strict)[1]:
+            return EXIT_FAILED
+    except CorpusError:
+        pass  # an article that cannot be read: the reasons below say it has changed or is new
     if reasons:
         for reason in reasons:
             print(f"out of date: {reason}", file=sys.stderr)

@@ -695,13 +695,19 @@ def _write_atomic(path: Path, blob: bytes) -> None:
 
 
 def build_and_save(
-    seeds_dir: Path, index_dir: Path, progress: Progress | None = None
+    seeds_dir: Path,
+    index_dir: Path,
+    progress: Progress | None = None,
+    corpus: Corpus | None = None,
 ) -> BuildReport:
-    """Rebuild the index of ``seeds_dir`` into ``index_dir``; on any error the old one stays."""
+    """Rebuild the index of ``seeds_dir`` into ``index_dir``; on any error the old one stays.
+
+    ``corpus``: the articles of ``seeds_dir`` when the caller has read them already.
+    """
     from simbot.corpus import load_corpus
 
     if progress:
         progress("reading articles", 0, 0)
-    files, report = build(load_corpus(seeds_dir), progress=progress)
+    files, report = build(corpus or load_corpus(seeds_dir), progress=progress)
     save(files, index_dir)
     return report

@@ -78,6 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--min-accuracy", type=float, default=0.0, help="fail under this accuracy"
     )
 
+    add = commands.add_parser(
+        "add", help="import an article (.txt, .md, .html, .docx or an http(s) address)"
+    )
+    add.add_argument("source", help="the file or address of the article")
+    add.add_argument("--yes", action="store_true", help="add it without asking")
+    add.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for a server")
+    for field in ("headline", "publisher", "date", "url"):
+        add.add_argument(f"--{field}", help=f"the article's {field} (instead of what is found)")
+
     commands.add_parser("run", help="start the Telegram bot (needs SIMBOT_TELEGRAM_TOKEN)")
     commands.add_parser("health", help="exit 0 if the bot configured here can work, else 1")
     return parser  # fmt: skip
@@ -121,6 +130,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _ask(settings.index_dir, args.question, args.json, args.limit)
     if args.command == "eval":
         return _eval(settings, args)
+    if args.command == "add":
+        return _add(settings, args)
     from simbot.bot import run
 
     return run(settings)
@@ -228,6 +239,64 @@ def _index_check(settings: Settings, strict: bool = False) -> int:
     print(
         f"{settings.index_dir} is up to date: {len(index.documents)} articles, "
         f"{len(index.paragraphs)} paragraphs"
+    )
+    return 0
+
+
+def _add(settings: Settings, args: argparse.Namespace) -> int:
+    """Import an article, show it, refuse a duplicate, write it with its metadata, rebuild."""
+    from simbot.article_checks import NEAR_DUPLICATE, check_document, nearest
+    from simbot.corpus import Document, load_corpus, opening_words, split_paragraphs
+    from simbot.importer import article_name, import_article, with_metadata, write_article
+    from simbot.index import build_and_save
+
+    corpus = load_corpus(settings.seeds_dir)
+    given = {f: getattr(args, f) for f in ("headline", "publisher", "date", "url")}
+    imported = with_metadata(import_article(args.source, args.timeout), **given)
+    name = article_name(settings.seeds_dir, imported.text)
+    known = imported.provenance
+    print(f"from {imported.origin}: {len(imported.paragraphs)} paragraphs, as {name}")
+    print(f"  begins: {opening_words(imported.paragraphs[0], 120)}")
+    for field in ("headline", "publisher", "date", "url"):
+        print(f"  {field + ':':<10} {getattr(known, field) or '(not known)'}")
+
+    same_url = [n for n, p in corpus.sources.items() if known.url and p.url == known.url]
+    alike = nearest(imported.text, corpus.documents)
+    duplicate = f"it has the same address as {same_url[0]}" if same_url else ""
+    if not duplicate and alike and alike[1] >= NEAR_DUPLICATE:
+        duplicate = f"it is {alike[1]:.0%} the same text as {alike[0]}"
+    if duplicate:
+        print(f"simbot: not added: {duplicate}, already in {settings.seeds_dir}.", file=sys.stderr)
+        return EXIT_FAILED
+    text = imported.text
+    draft = Document(name, text, "", split_paragraphs(name, text))
+    for warning in check_document(draft):
+        print(f"warning: {warning}", file=sys.stderr)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("simbot: not added: confirm with --yes (no terminal to ask on).", file=sys.stderr)
+            return EXIT_ERROR
+        if input(f"Add it to {settings.seeds_dir}? [y/N] ").strip().lower() not in {"y", "yes"}:
+            print("not added")
+            return EXIT_FAILED
+
+    metadata = settings.seeds_dir / "sources.toml"
+    before = metadata.read_bytes() if metadata.is_file() else None
+    write_article(settings.seeds_dir, name, imported)
+    try:
+        report = build_and_save(settings.seeds_dir, settings.index_dir)
+    except BaseException:
+        # The index was not rebuilt: take the article out again, so seeds/ and index/ agree.
+        (settings.seeds_dir / name).unlink(missing_ok=True)
+        if before is None:
+            metadata.unlink(missing_ok=True)
+        else:
+            metadata.write_bytes(before)
+        raise
+    print(f"added {settings.seeds_dir / name} and its entry in {metadata}")
+    print(
+        f"rebuilt the index: {report.documents} articles, {report.paragraphs} paragraphs; "
+        "now run `simbot eval tests/data/dev.jsonl`, then `git add -A seeds index`"
     )
     return 0
 

@@ -9,9 +9,13 @@ a handler takes the ``Edition`` in use once and answers the whole update from it
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
+import sqlite3
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
@@ -32,7 +36,9 @@ from simbot.bot_replies import (
     ASK_WHAT,
     BAD_LINK,
     EXAMPLE_QUESTIONS,
+    FEEDBACK_THANKS,
     GROUP_COMMANDS,
+    HELPFUL,
     INLINE_START,
     MENTION_WHAT,
     NO_MORE,
@@ -45,6 +51,7 @@ from simbot.bot_replies import (
     about_html,
     answer_html,
     answer_keyboard,
+    cited_passages,
     clean_question,
     follow_up,
     help_html,
@@ -65,6 +72,9 @@ from simbot.bot_replies import (
 from simbot.crisis import signals_distress
 from simbot.rate_limit import PerUserRateLimit, Verdict
 from simbot.redact import redact
+from simbot.unanswered import DECLINED, UnansweredLog, open_log
+from simbot.unanswered import HELPFUL as HELPFUL_OUTCOME
+from simbot.unanswered import UNHELPFUL as UNHELPFUL_OUTCOME
 
 if TYPE_CHECKING:
     from simbot.answer import Answer, Answerer, Quote
@@ -279,13 +289,16 @@ async def _reply_with_answer(
     replied = message.reply_to_message if _replies_to_bot(message, context.bot.id) else None
     previous = question_of(replied.text) if replied is not None else None
     question, answer = _answer_with_context(edition, settings, question, previous)
+    log = open_log(settings.unanswered_db, settings.unanswered_days)
     if not answer.answered:
         no_words = answer.reason in ("empty", "no-words")
         await message.reply_html(NO_WORDS if no_words else not_covered_html(question))
+        if log is not None and answer.reason == "not-covered" and not signals_distress(question):
+            await _keep(log, DECLINED, question)
         return
     shown = answer.quotes[: settings.answer_quotes]
     texts = answer_html(question, shown, edition.names, context.bot.username, edition.sources)
-    keyboard = answer_keyboard(question, len(shown), len(answer.quotes))
+    keyboard = answer_keyboard(question, len(shown), len(answer.quotes), log is not None)
     await _reply_all(message, texts, keyboard)
 
 
@@ -356,8 +369,44 @@ async def more_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             raise
     if rest:
         texts = answer_html(question, rest, edition.names, context.bot.username, edition.sources)
-        keyboard = answer_keyboard(question, shown + len(rest), len(answer.quotes))
+        feedback = open_log(found.settings.unanswered_db, found.settings.unanswered_days)
+        keyboard = answer_keyboard(
+            question, shown + len(rest), len(answer.quotes), feedback is not None
+        )
         await _reply_all(message, texts, keyboard)
+
+
+async def feedback_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Keeps a 👍 / 👎 on an answer (its question and passages, nothing of who pressed it)."""
+    press = _press(update)
+    question = question_of(press.message.text) if press is not None else None
+    settings = services(context).settings
+    log = open_log(settings.unanswered_db, settings.unanswered_days)
+    if press is None or question is None or log is None:
+        await unknown_button(update, context)
+        return
+    if not await _within_rate_limit(update, context):
+        return
+    helpful = (press.query.data or "").startswith(HELPFUL)
+    passages = cited_passages(press.message.text or "")
+    await _keep(log, HELPFUL_OUTCOME if helpful else UNHELPFUL_OUTCOME, question, passages)
+    await press.query.answer(FEEDBACK_THANKS)
+    # Once is enough: leave the answer's other buttons, without the marks.
+    markup = press.message.reply_markup
+    rows = markup.inline_keyboard[:1] if markup is not None else ()
+    with contextlib.suppress(BadRequest):  # pressed twice: already done
+        await press.query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
+
+
+async def _keep(
+    log: UnansweredLog, outcome: str, question: str, passages: Sequence[str] = ()
+) -> None:
+    """Writes one entry of the unanswered log off the event loop; a failure is only logged."""
+    try:
+        await asyncio.to_thread(log.record, outcome, question, passages)
+    except (OSError, sqlite3.Error) as error:
+        # The log is the maintainers' help, never a reason to fail a person's question.
+        logger.warning("unanswered log %s: %s", log.path, error)
 
 
 async def example_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -515,6 +564,7 @@ __all__ = [
     "check_index",
     "error_handler",
     "example_button",
+    "feedback_button",
     "group_text",
     "help_command",
     "ignore",

@@ -68,6 +68,12 @@ EXAMPLE_QUESTIONS = (
 #: Callback data of the buttons: ``more:<quotes shown>`` and ``ask:<example number>``.
 MORE = "more"
 ASK_EXAMPLE = "ask"
+#: ... and the 👍 / 👎 marks under an answer (shown when the unanswered log is on).
+HELPFUL = "good"
+UNHELPFUL = "bad"
+FEEDBACK_THANKS = "Thank you: noted, without your name."
+#: A citation's file and paragraphs, as an answer's text shows them: ``001_….txt, ¶23``.
+_CITED_RE = re.compile(r"(\S+\.txt), ¶(\d+(?:–\d+)?)")
 
 #: The /start payload of the inline mode's "open a private chat" button.
 INLINE_START = "inline"
@@ -284,13 +290,30 @@ def not_covered_html(question: str) -> str:
     return f"{question_header(question)}\n\n{NOT_COVERED}"
 
 
-def answer_keyboard(question: str, shown: int, found: int) -> InlineKeyboardMarkup:
-    """More (when passages are left) and Share (inline mode with the question filled in)."""
+def answer_keyboard(
+    question: str, shown: int, found: int, feedback: bool = False
+) -> InlineKeyboardMarkup:
+    """More (when passages are left) and Share (inline mode with the question filled in);
+    with ``feedback``, a row of 👍 / 👎 for people to say whether it helped."""
     row = []
     if shown < found:
         row.append(InlineKeyboardButton("More", callback_data=callback_data(MORE, shown)))
     row.append(share_button(question))
-    return InlineKeyboardMarkup([row])
+    rows = [row]
+    if feedback:
+        rows.append(
+            [
+                InlineKeyboardButton("👍", callback_data=callback_data(HELPFUL, shown)),
+                InlineKeyboardButton("👎", callback_data=callback_data(UNHELPFUL, shown)),
+            ]
+        )
+    return InlineKeyboardMarkup(rows)
+
+
+def cited_passages(message_text: str) -> list[str]:
+    """The passages an answer of ours cites (``file ¶N``), read back from its text, once each."""
+    found = (f"{m.group(1)} ¶{m.group(2)}" for m in _CITED_RE.finditer(message_text))
+    return list(dict.fromkeys(found))
 
 
 def share_button(question: str) -> InlineKeyboardButton:

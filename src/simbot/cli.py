@@ -87,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     for field in ("headline", "publisher", "date", "url"):
         add.add_argument(f"--{field}", help=f"the article's {field} (instead of what is found)")
 
+    report = commands.add_parser(
+        "report", help="what went unanswered (needs SIMBOT_UNANSWERED_DB)"
+    )
+    report.add_argument("--top", type=int, default=20, help="at most this many lines a list")
+
     commands.add_parser("run", help="start the Telegram bot (needs SIMBOT_TELEGRAM_TOKEN)")
     commands.add_parser("health", help="exit 0 if the bot configured here can work, else 1")
     return parser  # fmt: skip
@@ -132,6 +137,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _eval(settings, args)
     if args.command == "add":
         return _add(settings, args)
+    if args.command == "report":
+        return _report(settings, args.top)
     from simbot.bot import run
 
     return run(settings)
@@ -298,6 +305,29 @@ def _add(settings: Settings, args: argparse.Namespace) -> int:
         f"rebuilt the index: {report.documents} articles, {report.paragraphs} paragraphs; "
         "now run `simbot eval tests/data/dev.jsonl`, then `git add -A seeds index`"
     )
+    return 0
+
+
+def _report(settings: Settings, top: int) -> int:
+    """Prints the most frequent declined questions and the passages most often marked 👎."""
+    import sqlite3
+
+    from simbot.analysis import Analyzer
+    from simbot.unanswered import UnansweredLog, report_lines
+
+    if settings.unanswered_db is None:
+        raise SimbotError(
+            "no unanswered log: set SIMBOT_UNANSWERED_DB to the SQLite file the bot writes."
+        )
+    if not settings.unanswered_db.is_file():
+        raise SimbotError(f"{settings.unanswered_db}: no such file (has the bot written it yet?).")
+    log = UnansweredLog(settings.unanswered_db, settings.unanswered_days)
+    try:
+        entries = log.entries()
+    except sqlite3.Error as exc:  # not an SQLite file, or not ours, or damaged
+        raise SimbotError(f"{settings.unanswered_db}: cannot be read ({exc}).") from exc
+    for line in report_lines(entries, Analyzer().terms, top):
+        print(line)
     return 0
 
 

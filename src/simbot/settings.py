@@ -99,6 +99,13 @@ class Settings(BaseSettings):
         min_length=1,
         description="Signpost given instead of quotes when a question asks for personal advice.",
     )
+    unanswered_db: Path | None = Field(
+        default=None,
+        description="SQLite file of declined questions and 👍/👎 marks; unset: nothing is kept.",
+    )
+    unanswered_days: int = Field(
+        default=90, ge=1, description="Days an entry of the unanswered log is kept."
+    )
     log_level: str = Field(
         default="INFO", description="Logging level of `simbot run` (DEBUG, INFO, WARNING, ...)."
     )

@@ -239,3 +239,33 @@ def test_an_unknown_kind_of_file_is_refused(project: Path) -> None:
     done = simbot(project, "add", "--yes", str(project / "story.pdf"))
     assert done.returncode == 2
     assert done.stderr.startswith(f"simbot: {project / 'story.pdf'}: cannot import a .pdf")
+
+
+def test_the_first_article_of_an_empty_folder(tmp_path: Path, server: str) -> None:
+    done = simbot(tmp_path, "add", "--yes", f"{server}/article")
+    assert done.returncode == 0, done.stderr
+    [article] = (tmp_path / "seeds").glob("*.txt")
+    assert article.name.startswith("000_")
+    assert (tmp_path / "seeds" / "sources.toml").read_text("utf-8").startswith("# What is known")
+    assert simbot(tmp_path, "index", "check", "--strict").returncode == 0
+
+
+@pytest.mark.parametrize(("reply", "adds"), [("n", False), ("y", True)])
+def test_on_a_terminal_it_asks_first(project: Path, server: str, reply: str, adds: bool) -> None:
+    before = snapshot(project / "seeds")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIMBOT_")}
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1"
+    primary, secondary = os.openpty()  # standard input is a terminal, as for a person
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "simbot", "add", f"{server}/article"], cwd=project, env=env,
+            stdin=secondary, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        os.write(primary, f"{reply}\n".encode())
+        out, _ = child.communicate(timeout=120)
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    assert "3 paragraphs" in out and "Add it to seeds? [y/N]" in out
+    assert (child.returncode == 0) is adds
+    assert (snapshot(project / "seeds") != before) is adds

@@ -253,11 +253,20 @@ def _index_check(settings: Settings, strict: bool = False) -> int:
 def _add(settings: Settings, args: argparse.Namespace) -> int:
     """Import an article, show it, refuse a duplicate, write it with its metadata, rebuild."""
     from simbot.article_checks import NEAR_DUPLICATE, check_document, nearest
-    from simbot.corpus import Document, load_corpus, opening_words, split_paragraphs
+    from simbot.corpus import (
+        Corpus,
+        Document,
+        is_article_name,
+        load_corpus,
+        opening_words,
+        split_paragraphs,
+    )
     from simbot.importer import article_name, import_article, with_metadata, write_article
     from simbot.index import build_and_save
 
-    corpus = load_corpus(settings.seeds_dir)
+    seeds = settings.seeds_dir
+    first = not seeds.is_dir() or not any(is_article_name(p) for p in seeds.iterdir())
+    corpus = Corpus(()) if first else load_corpus(seeds)  # the first article: nothing to compare
     given = {f: getattr(args, f) for f in ("headline", "publisher", "date", "url")}
     imported = with_metadata(import_article(args.source, args.timeout), **given)
     name = article_name(settings.seeds_dir, imported.text)
@@ -289,6 +298,7 @@ def _add(settings: Settings, args: argparse.Namespace) -> int:
 
     metadata = settings.seeds_dir / "sources.toml"
     before = metadata.read_bytes() if metadata.is_file() else None
+    settings.seeds_dir.mkdir(parents=True, exist_ok=True)
     write_article(settings.seeds_dir, name, imported)
     try:
         report = build_and_save(settings.seeds_dir, settings.index_dir)

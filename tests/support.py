@@ -1,26 +1,49 @@
-"""Paths and shared objects for the tests (plain functions; fixtures live in the test files)."""
+"""Paths and shared objects for the tests (plain functions; fixtures live in the test files).
+
+The tests run on their own fixed copy of the five articles (``tests/data/seeds``) and an index
+built from it once per run, so that adding an article to the project's ``seeds/`` (and
+rebuilding ``index/``) changes no test's expectations. ``SHIPPED_SEEDS`` and ``SHIPPED_INDEX``
+are the project's own folders, for the tests that check the committed index is current.
+"""
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
+import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from simbot.answer import Answerer
+from simbot.index import build_and_save
+from simbot.provenance import Sources
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
-INDEX = ROOT / "index"
-DEV = Path(__file__).resolve().parent / "data" / "dev.jsonl"
+DATA = Path(__file__).resolve().parent / "data"
+#: The project's articles and committed index (what a maintainer adds to and ships).
+SHIPPED_SEEDS = ROOT / "seeds"
+SHIPPED_INDEX = ROOT / "index"
+#: The tests' fixed copy of the five articles, and where their index is built for this run.
+SEEDS = DATA / "seeds"
+INDEX = Path(tempfile.mkdtemp(prefix="simbot-tests-")) / "index"
+atexit.register(shutil.rmtree, INDEX.parent, ignore_errors=True)
+build_and_save(SEEDS, INDEX)
+DEV = DATA / "dev.jsonl"
 #: More questions, in chat style, written without sight of the dev set (see data/README.md).
 CHAT = DEV.with_name("chat.jsonl")
 
 
 @cache
 def shipped_answerer() -> Answerer:
-    """An answerer over the committed index (loaded once for the whole run)."""
+    """An answerer over the tests' index of the five articles (loaded once for the whole run)."""
     return Answerer.load(INDEX)
+
+
+def shipped_sources() -> Sources:
+    """What the tests' index knows of each article (for the citations people see)."""
+    return shipped_answerer().index.provenance
 
 
 def dev_questions(path: Path = DEV) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from bot_harness import WAIT, RunningBot
 from fake_bot_api import JSONDict, parse_html
 from simbot.bot_replies import INLINE_START
 from simbot.render import quote_citations
+from support import shipped_sources
 from test_bot_private import QUESTION, button, buttons, expected_quotes
 
 
@@ -36,7 +37,7 @@ async def test_a_question_offers_each_quote_with_its_citation(bot: RunningBot) -
     results = answer["results"]
     assert [r["type"] for r in results] == ["article"] * len(quotes)
     for result, quote in zip(results, quotes, strict=True):
-        assert posted_text(result) == f"{quote.text}\n— {quote_citations(quote)}"
+        assert posted_text(result) == f"{quote.text}\n— {quote_citations(quote, shipped_sources())}"
         [open_button] = [b for row in result["reply_markup"]["inline_keyboard"] for b in row]
         assert open_button["url"].startswith(f"https://t.me/{bot.api.bot_username}?start=p_")
     assert answer["button"]["start_parameter"] == INLINE_START
@@ -64,4 +65,4 @@ async def test_share_opens_inline_mode_with_the_question_and_its_quotes(bot: Run
     answer = await inline_answer(bot, shared)
     texts = [posted_text(r) for r in answer["results"]]
     for quote in expected_quotes(QUESTION)[:3]:
-        assert f"{quote.text}\n— {quote_citations(quote)}" in texts
+        assert f"{quote.text}\n— {quote_citations(quote, shipped_sources())}" in texts

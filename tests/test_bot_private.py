@@ -22,7 +22,7 @@ from simbot.bot_replies import (
     passage_payload,
 )
 from simbot.render import quote_citations
-from support import shipped_answerer
+from support import shipped_answerer, shipped_sources
 
 QUESTION = "Who started the StopSIM campaign?"
 NOT_IN_ARTICLES = "What is the weather like in Paris today?"
@@ -54,7 +54,7 @@ def assert_shows(message: JSONDict, question: str, quotes: tuple[Quote, ...]) ->
     blockquotes = [covered for kind, covered in entities if kind == "blockquote"]
     assert blockquotes == [quote.text for quote in quotes]
     for quote in quotes:
-        assert f"{quote.text}\n— {quote_citations(quote)}" in text
+        assert f"{quote.text}\n— {quote_citations(quote, shipped_sources())}" in text
     bold = [covered for kind, covered in entities if kind == "bold"]
     highlighted = {quote.text[s:e] for quote in quotes for s, e in quote.highlights}
     assert bold[1:] and set(bold[1:]) <= highlighted  # bold[0] is the question line
@@ -108,6 +108,8 @@ async def test_help_sources_and_about(bot: RunningBot) -> None:
     for document in shipped_answerer().documents:
         assert document.name in sources["text"]
         assert f"({document.paragraphs} paragraphs)" in sources["text"]
+        known = shipped_sources()[document.name]
+        assert f"{known.byline} — “{known.headline}”" in sources["text"]
     [about] = await bot.replies(bot.api.private_message_update("/about"))
     assert "word for word" in about["text"]
     assert index_version(shipped_answerer()) in about["text"]
@@ -177,7 +179,9 @@ async def test_a_deep_link_opens_one_passage(bot: RunningBot) -> None:
     [passage] = await bot.replies(bot.api.private_message_update(f"/start {payload}"))
     quote = answerer.passage(names[1], 2)
     assert quote is not None
-    assert f"{quote.text}\n— {quote_citations(quote)}" in passage["text"]
+    assert f"{quote.text}\n— {quote_citations(quote, shipped_sources())}" in passage["text"]
+    known = shipped_sources()[names[1]]
+    assert passage["text"].startswith(f"📄 From {known.publisher}: “{known.headline}”")
 
 
 async def test_each_quote_links_to_its_passage(bot: RunningBot) -> None:

@@ -14,12 +14,15 @@ import pytest
 
 from simbot.answer import Answer, Answerer
 from simbot.cli import answer_lines
-from support import DEV, ROOT, SEEDS, dev_questions, shipped_answerer
+from support import DEV, INDEX, ROOT, SEEDS, dev_questions, shipped_answerer
 
 
 def simbot(*args: str, cwd: Path = ROOT, stdin: str | None = None,
            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    """``simbot ARGS`` in ``cwd``; from the project's root, over the tests' five articles."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SIMBOT_")}
+    if cwd == ROOT:
+        environment |= {"SIMBOT_INDEX_DIR": str(INDEX), "SIMBOT_SEEDS_DIR": str(SEEDS)}
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "simbot", *args],
@@ -31,7 +34,9 @@ def test_ask_prints_quotes_and_citations() -> None:
     result = simbot("ask", "Who is HIN's director?")
     assert result.returncode == 0, result.stderr
     assert "Paul Jennings" in result.stdout
-    assert "— 003_45802413ed8e2aa3.txt, ¶6" in result.stdout
+    # What is known of the article, then the file and paragraph that make the quote checkable.
+    assert "— Disability News Service — " in result.stdout
+    assert ", ¶6 · 003_45802413ed8e2aa3.txt, ¶6" in result.stdout
 
 
 def test_ask_json_follows_the_contract() -> None:
@@ -68,7 +73,7 @@ def test_missing_index_is_one_line_without_traceback(tmp_path: Path) -> None:
 
 
 def test_settings_point_at_the_folders(tmp_path: Path) -> None:
-    env = {"SIMBOT_INDEX_DIR": str(ROOT / "index"), "SIMBOT_SEEDS_DIR": str(SEEDS)}
+    env = {"SIMBOT_INDEX_DIR": str(INDEX), "SIMBOT_SEEDS_DIR": str(SEEDS)}
     result = simbot("index", "check", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
 

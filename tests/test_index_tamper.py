@@ -22,7 +22,7 @@ from simbot.errors import IndexProblem
 from simbot.index import MANIFEST, Index
 from simbot.index_files import CHECKSUM, manifest_checksum
 from simbot.reload import IndexWatcher
-from support import INDEX, ROOT
+from support import INDEX, ROOT, SEEDS
 
 KINDS = sorted(json.loads((INDEX / MANIFEST).read_text("utf-8"))["files"])
 
@@ -185,7 +185,7 @@ def test_a_manifest_changed_and_resealed_is_still_refused(index_dir: Path, name:
 
 def test_index_check_sees_article_names_swapped_and_resealed(index_dir: Path) -> None:
     _rewrite(index_dir, _swap_names, seal=True)
-    reasons = Index.load(index_dir).stale_reasons(ROOT / "seeds")
+    reasons = Index.load(index_dir).stale_reasons(SEEDS)
     assert any("has changed" in reason for reason in reasons)
 
 
@@ -281,4 +281,4 @@ def test_hot_reload_refuses_a_damaged_index_and_keeps_the_old_one(
     assert not watcher.check()
     assert watcher.answerer is old
     quote = old.answer("Who is HIN's director?").quotes[0]
-    assert quote.text in (ROOT / "seeds" / quote.source).read_text("utf-8")
+    assert quote.text in (SEEDS / quote.source).read_text("utf-8")

@@ -12,7 +12,7 @@ import pytest
 from simbot.messages import NOT_FROM_THE_ARTICLES
 from simbot.ranker import FEATURES, Ranker, fit, reciprocal_ranks, shipped
 from simbot.render import to_json, to_text
-from support import shipped_answerer
+from support import INDEX, shipped_answerer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +45,8 @@ def test_weights_fitted_on_other_features_are_refused() -> None:
 
 def test_the_shipped_weights_are_a_refit_of_the_training_set() -> None:
     done = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "fit_ranker.py"), "--check"],
+        # Fitted on the tests' five articles: an article added to seeds/ changes no weight.
+        [sys.executable, str(ROOT / "tools" / "fit_ranker.py"), "--check", "--index", str(INDEX)],
         capture_output=True,
         text=True,
         cwd=ROOT,

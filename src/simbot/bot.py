@@ -51,6 +51,7 @@ from simbot.bot_handlers import (
     check_index,
     error_handler,
     example_button,
+    feedback_button,
     group_text,
     help_command,
     ignore,
@@ -66,7 +67,7 @@ from simbot.bot_handlers import (
 )
 from simbot.bot_order import PerChatUpdateProcessor
 from simbot.bot_polling import PollingRequest
-from simbot.bot_replies import ASK_EXAMPLE, MORE, index_version
+from simbot.bot_replies import ASK_EXAMPLE, HELPFUL, MORE, UNHELPFUL, index_version
 from simbot.bot_retry import RetryingRequest
 from simbot.bot_webhook import WebhookServer
 from simbot.errors import SimbotError
@@ -166,6 +167,7 @@ def add_handlers(application: BotApplication) -> None:
             MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, not_text),
             CallbackQueryHandler(more_button, pattern=rf"^{MORE}:\d+$"),
             CallbackQueryHandler(example_button, pattern=rf"^{ASK_EXAMPLE}:\d+$"),
+            CallbackQueryHandler(feedback_button, pattern=rf"^(?:{HELPFUL}|{UNHELPFUL}):\d+$"),
             CallbackQueryHandler(unknown_button),
             InlineQueryHandler(inline_query),
         ]

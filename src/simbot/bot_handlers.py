@@ -9,8 +9,11 @@ a handler takes the ``Edition`` in use once and answers the whole update from it
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
+import sqlite3
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,8 +37,10 @@ from simbot.bot_replies import (
     ASK_WHAT,
     BAD_LINK,
     EXAMPLE_QUESTIONS,
+    FEEDBACK_THANKS,
     GROUP_COMMANDS,
     GROUP_SUPPORT,
+    HELPFUL,
     INLINE_START,
     INLINE_SUPPORT,
     MENTION_WHAT,
@@ -51,6 +56,7 @@ from simbot.bot_replies import (
     about_html,
     answer_html,
     answer_keyboard,
+    cited_passages,
     clean_question,
     follow_up,
     help_html,
@@ -71,12 +77,16 @@ from simbot.bot_replies import (
     welcome_keyboard,
 )
 from simbot.bot_retry import GaveUp
-from simbot.crisis import Concern, asked_question, concern_of, gentle_order
+from simbot.crisis import Concern, asked_question, concern_of, gentle_order, signals_distress
 from simbot.rate_limit import PerUserRateLimit, Verdict
 from simbot.redact import redact
+from simbot.unanswered import DECLINED, UnansweredLog, open_log
+from simbot.unanswered import HELPFUL as HELPFUL_OUTCOME
+from simbot.unanswered import UNHELPFUL as UNHELPFUL_OUTCOME
 
 if TYPE_CHECKING:
     from simbot.answer import Answer, Answerer, Quote
+    from simbot.provenance import Sources
     from simbot.reload import IndexWatcher
     from simbot.settings import Settings
 
@@ -96,6 +106,11 @@ class Edition:
     answerer: Answerer
     #: The articles' file names, in index order (for passage links).
     names: tuple[str, ...]
+
+    @property
+    def sources(self) -> Sources:
+        """What is known of each article (publisher, date, headline, address), for citations."""
+        return self.answerer.index.provenance
 
     @classmethod
     def of(cls, answerer: Answerer) -> Edition:
@@ -356,15 +371,18 @@ async def _reply_with_quotes(
     quotes: Sequence[Quote] | None = None,
 ) -> None:
     """The answer's first quotes (``quotes``, if given, in their place), or "not covered"."""
+    settings = services(context).settings
+    edition = services(context).edition()
+    log = open_log(settings.unanswered_db, settings.unanswered_days)
     if not answer.answered:
         no_words = answer.reason in ("empty", "no-words")
         await message.reply_html(NO_WORDS if no_words else not_covered_html(question))
+        if log is not None and answer.reason == "not-covered" and not signals_distress(question):
+            await _keep(log, DECLINED, question)
         return
-    settings = services(context).settings
-    edition = services(context).edition()
     shown = list(quotes if quotes is not None else answer.quotes)[: settings.answer_quotes]
-    texts = answer_html(question, shown, edition.names, context.bot.username)
-    keyboard = answer_keyboard(question, len(shown), len(answer.quotes))
+    texts = answer_html(question, shown, edition.names, context.bot.username, edition.sources)
+    keyboard = answer_keyboard(question, len(shown), len(answer.quotes), log is not None)
     await _reply_all(message, texts, keyboard)
 
 
@@ -434,9 +452,45 @@ async def more_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if "not modified" not in str(error).lower():  # pressed twice: already done
             raise
     if rest:
-        texts = answer_html(question, rest, edition.names, context.bot.username)
-        keyboard = answer_keyboard(question, shown + len(rest), len(answer.quotes))
+        texts = answer_html(question, rest, edition.names, context.bot.username, edition.sources)
+        feedback = open_log(found.settings.unanswered_db, found.settings.unanswered_days)
+        keyboard = answer_keyboard(
+            question, shown + len(rest), len(answer.quotes), feedback is not None
+        )
         await _reply_all(message, texts, keyboard)
+
+
+async def feedback_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Keeps a 👍 / 👎 on an answer (its question and passages, nothing of who pressed it)."""
+    press = _press(update)
+    question = question_of(press.message.text) if press is not None else None
+    settings = services(context).settings
+    log = open_log(settings.unanswered_db, settings.unanswered_days)
+    if press is None or question is None or log is None:
+        await unknown_button(update, context)
+        return
+    if not await _within_rate_limit(update, context):
+        return
+    helpful = (press.query.data or "").startswith(HELPFUL)
+    passages = cited_passages(press.message.text or "")
+    await _keep(log, HELPFUL_OUTCOME if helpful else UNHELPFUL_OUTCOME, question, passages)
+    await press.query.answer(FEEDBACK_THANKS)
+    # Once is enough: leave the answer's other buttons, without the marks.
+    markup = press.message.reply_markup
+    rows = markup.inline_keyboard[:1] if markup is not None else ()
+    with contextlib.suppress(BadRequest):  # pressed twice: already done
+        await press.query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
+
+
+async def _keep(
+    log: UnansweredLog, outcome: str, question: str, passages: Sequence[str] = ()
+) -> None:
+    """Writes one entry of the unanswered log off the event loop; a failure is only logged."""
+    try:
+        await asyncio.to_thread(log.record, outcome, question, passages)
+    except (OSError, sqlite3.Error) as error:
+        # The log is the maintainers' help, never a reason to fail a person's question.
+        logger.warning("unanswered log %s: %s", log.path, error)
 
 
 async def example_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -482,7 +536,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     else:
         answer = edition.answer(question)
         quotes, answered = list(answer.quotes), answer.answered
-    results = inline_results(quotes, edition.names, context.bot.username)
+    results = inline_results(quotes, edition.names, context.bot.username, edition.sources)
     if concern is not Concern.NONE:
         # Never a result that could be posted into a chat by mistake: a button that opens
         # the private chat, where the support message waits.
@@ -556,7 +610,8 @@ async def _send_passage(message: Message, payload: str, context: ContextTypes.DE
     if quote is None:
         return False
     title = next(d.title for d in edition.answerer.documents if d.name == quote.source)
-    for text in passage_html(quote, title, edition.names, context.bot.username):
+    username = context.bot.username
+    for text in passage_html(quote, title, edition.names, username, edition.sources):
         await message.reply_html(text)
     return True
 
@@ -608,6 +663,7 @@ __all__ = [
     "check_index",
     "error_handler",
     "example_button",
+    "feedback_button",
     "group_text",
     "help_command",
     "ignore",

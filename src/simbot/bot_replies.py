@@ -39,8 +39,8 @@ from simbot import __version__
 from simbot.render import (
     EMPTY_QUESTION,
     NO_ANSWER,
-    citation_label,
     pack_html,
+    provenance_label,
     quote_html,
     single_quote_html,
     telegram_length,
@@ -48,6 +48,8 @@ from simbot.render import (
 
 if TYPE_CHECKING:
     from simbot.answer import Answerer, Quote
+    from simbot.index import DocumentEntry
+    from simbot.provenance import Sources
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
 
@@ -66,6 +68,12 @@ EXAMPLE_QUESTIONS = (
 #: Callback data of the buttons: ``more:<quotes shown>`` and ``ask:<example number>``.
 MORE = "more"
 ASK_EXAMPLE = "ask"
+#: ... and the 👍 / 👎 marks under an answer (shown when the unanswered log is on).
+HELPFUL = "good"
+UNHELPFUL = "bad"
+FEEDBACK_THANKS = "Thank you: noted, without your name."
+#: A citation's file and paragraphs, as an answer's text shows them: ``001_….txt, ¶23``.
+_CITED_RE = re.compile(r"(\S+\.txt), ¶(\d+(?:–\d+)?)")
 
 #: The /start payload of the inline mode's "open a private chat" button.
 INLINE_START = "inline"
@@ -209,7 +217,8 @@ def help_html(bot_username: str) -> str:
         "messages, or use <code>/ask your question</code>.\n"
         f"• In any chat: type <code>{bot} your question</code> and pick a passage to send.\n\n"
         "<b>Buttons</b>: <i>More</i> shows further passages; <i>Share</i> sends the question "
-        "to another chat; each citation's <i>link</i> opens that passage.\n\n"
+        "to another chat; each citation's <i>passage link</i> opens that passage here, and a "
+        "linked headline opens the article where it was published.\n\n"
         "<b>Commands</b>\n"
         "/sources – the articles I quote\n"
         "/about – how answers are made\n"
@@ -234,14 +243,26 @@ def about_html(answerer: Answerer) -> str:
 
 
 def sources_html(answerer: Answerer) -> list[str]:
-    """The /sources messages: every article's file, opening words and paragraph count."""
+    """The /sources messages: every article's publisher, date and (linked) headline, or its
+    opening words when no headline is known, then its file and paragraph count."""
+    sources = answerer.index.provenance
     lines = [
-        f"<b>{n}.</b> <code>{html.escape(d.name)}</code>\n“{html.escape(d.title)}” "
+        f"<b>{n}.</b> {article_html(d, sources)}\n<code>{html.escape(d.name)}</code> "
         f"({d.paragraphs} paragraph{'s' if d.paragraphs != 1 else ''})"
         for n, d in enumerate(answerer.documents, 1)
     ]
     header = f"<b>The {len(lines)} articles I quote</b>"
     return pack_html(lines, MAX_TEXT, header) if lines else [header]
+
+
+def article_html(document: DocumentEntry, sources: Sources) -> str:
+    """``Publisher, date — “headline”`` (linked to the article when its address is known)."""
+    known = sources.get(document.name)
+    headline = html.escape(known.headline if known and known.headline else document.title)
+    if known and known.url:
+        headline = f'<a href="{html.escape(known.url)}">{headline}</a>'
+    byline = html.escape(known.byline) if known else ""
+    return f"{byline} — “{headline}”" if byline else f"“{headline}”"
 
 
 def index_version(answerer: Answerer) -> str:
@@ -287,16 +308,19 @@ def follow_up(previous: str, text: str, max_length: int) -> str:
 
 
 def answer_html(
-    question: str, quotes: Sequence[Quote], names: Sequence[str], bot_username: str
+    question: str,
+    quotes: Sequence[Quote],
+    names: Sequence[str],
+    bot_username: str,
+    sources: Sources | None = None,
 ) -> list[str]:
     """Quotes as messages: the question first, then each quote with its citation and link."""
     header = question_header(question)
     blocks: list[str] = []
     for quote in quotes:
-        url = passage_url(bot_username, names, quote.source, quote.paragraph, quote.last_paragraph)
-        link = f' · <a href="{html.escape(url)}">link</a>' if url else ""
+        link = passage_link_html(bot_username, names, quote)
         room = MAX_TEXT - telegram_length(header) - 2 - telegram_length(link)
-        pieces = quote_html(quote, room)
+        pieces = quote_html(quote, room, sources)
         pieces[-1] += link
         blocks.extend(pieces)
     return pack_html(blocks, MAX_TEXT, header)
@@ -307,13 +331,30 @@ def not_covered_html(question: str) -> str:
     return f"{question_header(question)}\n\n{NOT_COVERED}"
 
 
-def answer_keyboard(question: str, shown: int, found: int) -> InlineKeyboardMarkup:
-    """More (when passages are left) and Share (inline mode with the question filled in)."""
+def answer_keyboard(
+    question: str, shown: int, found: int, feedback: bool = False
+) -> InlineKeyboardMarkup:
+    """More (when passages are left) and Share (inline mode with the question filled in);
+    with ``feedback``, a row of 👍 / 👎 for people to say whether it helped."""
     row = []
     if shown < found:
         row.append(InlineKeyboardButton("More", callback_data=callback_data(MORE, shown)))
     row.append(share_button(question))
-    return InlineKeyboardMarkup([row])
+    rows = [row]
+    if feedback:
+        rows.append(
+            [
+                InlineKeyboardButton("👍", callback_data=callback_data(HELPFUL, shown)),
+                InlineKeyboardButton("👎", callback_data=callback_data(UNHELPFUL, shown)),
+            ]
+        )
+    return InlineKeyboardMarkup(rows)
+
+
+def cited_passages(message_text: str) -> list[str]:
+    """The passages an answer of ours cites (``file ¶N``), read back from its text, once each."""
+    found = (f"{m.group(1)} ¶{m.group(2)}" for m in _CITED_RE.finditer(message_text))
+    return list(dict.fromkeys(found))
 
 
 def share_button(question: str) -> InlineKeyboardButton:
@@ -337,14 +378,36 @@ def parse_callback_data(data: str | None) -> tuple[str, int] | None:
     return (kind, int(number)) if number.isdecimal() else None
 
 
-def passage_html(quote: Quote, title: str, names: Sequence[str], bot_username: str) -> list[str]:
-    """One passage opened by a deep link: where it comes from, then the quote."""
+def passage_html(
+    quote: Quote,
+    title: str,
+    names: Sequence[str],
+    bot_username: str,
+    sources: Sources | None = None,
+) -> list[str]:
+    """One passage opened by a deep link: where it comes from, then the quote.
+
+    ``title`` (the article's opening words) heads it when ``sources`` knows no headline.
+    """
+    known = (sources or {}).get(quote.source)
     header = f"📄 From “{html.escape(title)}”"
-    url = passage_url(bot_username, names, quote.source, quote.paragraph, quote.last_paragraph)
-    link = f' · <a href="{html.escape(url)}">link</a>' if url else ""
-    pieces = quote_html(quote, MAX_TEXT - telegram_length(header) - 2 - telegram_length(link))
+    if known is not None and (known.headline or known.byline):
+        headline = html.escape(known.headline or title)
+        if known.url:
+            headline = f'<a href="{html.escape(known.url)}">{headline}</a>'
+        byline = f"{html.escape(known.byline)}: " if known.byline else ""
+        header = f"📄 From {byline}“{headline}”"
+    link = passage_link_html(bot_username, names, quote)
+    room = MAX_TEXT - telegram_length(header) - 2 - telegram_length(link)
+    pieces = quote_html(quote, room, sources)
     pieces[-1] += link
     return pack_html(pieces, MAX_TEXT, header)
+
+
+def passage_link_html(bot_username: str, names: Sequence[str], quote: Quote) -> str:
+    """`` · passage link``: a deep link that opens the quoted passage in a chat with the bot."""
+    url = passage_url(bot_username, names, quote.source, quote.paragraph, quote.last_paragraph)
+    return f' · <a href="{html.escape(url)}">passage link</a>' if url else ""
 
 
 # -- deep links ---------------------------------------------------------------------------------
@@ -397,7 +460,10 @@ def passage_url(
 
 
 def inline_results(
-    quotes: Sequence[Quote], names: Sequence[str], bot_username: str
+    quotes: Sequence[Quote],
+    names: Sequence[str],
+    bot_username: str,
+    sources: Sources | None = None,
 ) -> list[InlineQueryResultArticle]:
     """One result per quote, each posting the verbatim quote and its citation.
 
@@ -416,9 +482,9 @@ def inline_results(
             InlineQueryResultArticle(
                 id=_result_id(quote),
                 title=_opening_words(quote.text),
-                description=citation_label(quote.citations[0], quote.last_paragraph),
+                description=provenance_label(quote.citations[0], quote.last_paragraph, sources),
                 input_message_content=InputTextMessageContent(
-                    single_quote_html(quote, MAX_TEXT), parse_mode=ParseMode.HTML
+                    single_quote_html(quote, MAX_TEXT, sources), parse_mode=ParseMode.HTML
                 ),
                 reply_markup=keyboard,
             )

@@ -17,10 +17,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
-from simbot.errors import SimbotError
+from simbot.errors import CorpusError, SimbotError
 
 if TYPE_CHECKING:
     from simbot.answer import Answerer
+    from simbot.corpus import Corpus
     from simbot.evaluate import Report
     from simbot.settings import Settings
 
@@ -58,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--index", type=Path, default=argparse.SUPPRESS, help="folder of the index"
         )
+        sub.add_argument(
+            "--strict",
+            action="store_true",
+            help="treat the articles' warnings (hard-wrapped text, markup, duplicates, "
+            "overlong paragraphs, missing metadata) as errors",
+        )
 
     ask = commands.add_parser("ask", help="answer a question (no question: an interactive prompt)")
     ask.add_argument("question", nargs="*", help='the question, or "-" to read one per line')
@@ -72,6 +79,20 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--min-accuracy", type=float, default=0.0, help="fail under this accuracy"
     )
+
+    add = commands.add_parser(
+        "add", help="import an article (.txt, .md, .html, .docx or an http(s) address)"
+    )
+    add.add_argument("source", help="the file or address of the article")
+    add.add_argument("--yes", action="store_true", help="add it without asking")
+    add.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for a server")
+    for field in ("headline", "publisher", "date", "url"):
+        add.add_argument(f"--{field}", help=f"the article's {field} (instead of what is found)")
+
+    report = commands.add_parser(
+        "report", help="what went unanswered (needs SIMBOT_UNANSWERED_DB)"
+    )
+    report.add_argument("--top", type=int, default=20, help="at most this many lines a list")
 
     commands.add_parser("run", help="start the Telegram bot (needs SIMBOT_TELEGRAM_TOKEN)")
     commands.add_parser("health", help="exit 0 if the bot configured here can work, else 1")
@@ -109,11 +130,17 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.index is not None:
         settings.index_dir = args.index
     if args.command == "index":
-        return _index_build(settings) if args.action == "build" else _index_check(settings)
+        if args.action == "build":
+            return _index_build(settings, args.strict)
+        return _index_check(settings, args.strict)
     if args.command == "ask":
         return _ask(settings.index_dir, args.question, args.json, args.limit, settings.semantic)
     if args.command == "eval":
         return _eval(settings, args)
+    if args.command == "add":
+        return _add(settings, args)
+    if args.command == "report":
+        return _report(settings, args.top)
     from simbot.bot import run
 
     return run(settings)
@@ -134,14 +161,31 @@ def _configured() -> bool:
     )
 
 
-def _index_build(settings: Settings) -> int:
+def _article_warnings(seeds_dir: Path, strict: bool) -> tuple[Corpus, bool]:
+    """The articles of ``seeds_dir``, their warnings printed; whether ``strict`` stops here."""
+    from simbot.article_checks import check_corpus, strict_failure
+    from simbot.corpus import load_corpus
+
+    corpus = load_corpus(seeds_dir)
+    warnings = check_corpus(corpus)
+    for warning in warnings:
+        print(f"{'error' if strict else 'warning'}: {warning}", file=sys.stderr)
+    if strict and warnings:
+        print(f"simbot: {strict_failure(warnings)}", file=sys.stderr)
+    return corpus, strict and bool(warnings)
+
+
+def _index_build(settings: Settings, strict: bool = False) -> int:
     from simbot.index import build_and_save
 
+    corpus, stop = _article_warnings(settings.seeds_dir, strict)
+    if stop:
+        return EXIT_FAILED
     # A progress bar for a person watching; logs and pipes get only the report.
     progress = _ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     try:
         report = build_and_save(
-            settings.seeds_dir, settings.index_dir, progress, semantic=settings.semantic
+            settings.seeds_dir, settings.index_dir, progress, corpus, semantic=settings.semantic
         )
     finally:
         if progress:
@@ -197,11 +241,16 @@ class _ProgressLine:
             self.stream.flush()
 
 
-def _index_check(settings: Settings) -> int:
+def _index_check(settings: Settings, strict: bool = False) -> int:
     from simbot.index import Index
 
     index = Index.load(settings.index_dir)
     reasons = index.stale_reasons(settings.seeds_dir)
+    try:
+        if _article_warnings(settings.seeds_dir, strict)[1]:
+            return EXIT_FAILED
+    except CorpusError:
+        pass  # an article that cannot be read: the reasons below say it has changed or is new
     if reasons:
         for reason in reasons:
             print(f"out of date: {reason}", file=sys.stderr)
@@ -211,6 +260,97 @@ def _index_check(settings: Settings) -> int:
         f"{settings.index_dir} is up to date: {len(index.documents)} articles, "
         f"{len(index.paragraphs)} paragraphs"
     )
+    return 0
+
+
+def _add(settings: Settings, args: argparse.Namespace) -> int:
+    """Import an article, show it, refuse a duplicate, write it with its metadata, rebuild."""
+    from simbot.article_checks import NEAR_DUPLICATE, check_document, nearest
+    from simbot.corpus import (
+        Corpus,
+        Document,
+        is_article_name,
+        load_corpus,
+        opening_words,
+        split_paragraphs,
+    )
+    from simbot.importer import article_name, import_article, with_metadata, write_article
+    from simbot.index import build_and_save
+
+    seeds = settings.seeds_dir
+    first = not seeds.is_dir() or not any(is_article_name(p) for p in seeds.iterdir())
+    corpus = Corpus(()) if first else load_corpus(seeds)  # the first article: nothing to compare
+    given = {f: getattr(args, f) for f in ("headline", "publisher", "date", "url")}
+    imported = with_metadata(import_article(args.source, args.timeout), **given)
+    name = article_name(settings.seeds_dir, imported.text)
+    known = imported.provenance
+    print(f"from {imported.origin}: {len(imported.paragraphs)} paragraphs, as {name}")
+    print(f"  begins: {opening_words(imported.paragraphs[0], 120)}")
+    for field in ("headline", "publisher", "date", "url"):
+        print(f"  {field + ':':<10} {getattr(known, field) or '(not known)'}")
+
+    same_url = [n for n, p in corpus.sources.items() if known.url and p.url == known.url]
+    alike = nearest(imported.text, corpus.documents)
+    duplicate = f"it has the same address as {same_url[0]}" if same_url else ""
+    if not duplicate and alike and alike[1] >= NEAR_DUPLICATE:
+        duplicate = f"it is {alike[1]:.0%} the same text as {alike[0]}"
+    if duplicate:
+        print(f"simbot: not added: {duplicate}, already in {settings.seeds_dir}.", file=sys.stderr)
+        return EXIT_FAILED
+    text = imported.text
+    draft = Document(name, text, "", split_paragraphs(name, text))
+    for warning in check_document(draft):
+        print(f"warning: {warning}", file=sys.stderr)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("simbot: not added: confirm with --yes (no terminal to ask on).", file=sys.stderr)
+            return EXIT_ERROR
+        if input(f"Add it to {settings.seeds_dir}? [y/N] ").strip().lower() not in {"y", "yes"}:
+            print("not added")
+            return EXIT_FAILED
+
+    metadata = settings.seeds_dir / "sources.toml"
+    before = metadata.read_bytes() if metadata.is_file() else None
+    settings.seeds_dir.mkdir(parents=True, exist_ok=True)
+    write_article(settings.seeds_dir, name, imported)
+    try:
+        report = build_and_save(settings.seeds_dir, settings.index_dir, semantic=settings.semantic)
+    except BaseException:
+        # The index was not rebuilt: take the article out again, so seeds/ and index/ agree.
+        (settings.seeds_dir / name).unlink(missing_ok=True)
+        if before is None:
+            metadata.unlink(missing_ok=True)
+        else:
+            metadata.write_bytes(before)
+        raise
+    print(f"added {settings.seeds_dir / name} and its entry in {metadata}")
+    print(
+        f"rebuilt the index: {report.documents} articles, {report.paragraphs} paragraphs; "
+        "now run `simbot eval tests/data/dev.jsonl`, then `git add -A seeds index`"
+    )
+    return 0
+
+
+def _report(settings: Settings, top: int) -> int:
+    """Prints the most frequent declined questions and the passages most often marked 👎."""
+    import sqlite3
+
+    from simbot.analysis import Analyzer
+    from simbot.unanswered import UnansweredLog, report_lines
+
+    if settings.unanswered_db is None:
+        raise SimbotError(
+            "no unanswered log: set SIMBOT_UNANSWERED_DB to the SQLite file the bot writes."
+        )
+    if not settings.unanswered_db.is_file():
+        raise SimbotError(f"{settings.unanswered_db}: no such file (has the bot written it yet?).")
+    log = UnansweredLog(settings.unanswered_db, settings.unanswered_days)
+    try:
+        entries = log.entries()
+    except sqlite3.Error as exc:  # not an SQLite file, or not ours, or damaged
+        raise SimbotError(f"{settings.unanswered_db}: cannot be read ({exc}).") from exc
+    for line in report_lines(entries, Analyzer().terms, top):
+        print(line)
     return 0
 
 
@@ -313,10 +453,11 @@ def _print_answer(
     from simbot.render import to_json, to_text
 
     answer = answerer.answer(question, limit)
+    sources = answerer.index.provenance
     if as_json:
-        out.write(json_line(to_json(answer)))
+        out.write(json_line(to_json(answer, sources)))
     else:
-        out.write(to_text(answer, color=out.isatty()) + "\n")
+        out.write(to_text(answer, color=out.isatty(), sources=sources) + "\n")
 
 
 def _prompt(answerer: Answerer, as_json: bool, limit: int) -> int:

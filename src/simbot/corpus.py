@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from simbot.errors import CorpusError
+from simbot.provenance import SOURCES_FILE, Provenance, file_sha256, read_sources
 
 #: Articles are plain-text files; anything else in ``seeds/`` is skipped with a notice.
 ARTICLE_SUFFIX = ".txt"
@@ -59,6 +60,9 @@ class Corpus:
 
     documents: tuple[Document, ...]
     skipped: tuple[str, ...] = field(default=())
+    #: What ``seeds/sources.toml`` says of the articles, and the hash of that file ('' if none).
+    sources: dict[str, Provenance] = field(default_factory=dict)
+    sources_sha256: str = ""
     #: Why a skipped file was skipped, when not for ``NOT_AN_ARTICLE``.
     reasons: Mapping[str, str] = field(default_factory=dict)
 
@@ -189,7 +193,7 @@ def load_corpus(seeds_dir: Path) -> Corpus:
     for path, reason in article_files(seeds_dir):
         if reason is None:
             documents.append(read_document(path))
-        else:
+        elif path.name != SOURCES_FILE:  # the articles' metadata, read below
             skipped.append(path.name)
             if reason != NOT_AN_ARTICLE:
                 reasons[path.name] = reason
@@ -198,7 +202,9 @@ def load_corpus(seeds_dir: Path) -> Corpus:
             f"{seeds_dir}: no articles found "
             "(an article is a UTF-8 .txt file, one paragraph a line)."
         )
-    return Corpus(tuple(documents), tuple(skipped), reasons)
+    metadata = seeds_dir / SOURCES_FILE
+    sources = read_sources(metadata, {d.name for d in documents})
+    return Corpus(tuple(documents), tuple(skipped), sources, file_sha256(metadata), reasons)
 
 
 def article_files(seeds_dir: Path) -> Iterator[tuple[Path, str | None]]:

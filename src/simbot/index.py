@@ -44,6 +44,7 @@ from simbot import __version__, index_files
 from simbot.analysis import Analyzer, fold, learn_aliases, squeeze, tokenize, word_list
 from simbot.errors import IndexProblem
 from simbot.index_files import CHECKSUM, MAX_MANIFEST_BYTES, manifest_checksum, problem
+from simbot.provenance import SOURCES_FILE, Provenance, file_sha256, from_manifest
 
 if TYPE_CHECKING:
     from simbot.corpus import Corpus, Document
@@ -312,6 +313,15 @@ class Index:
             raise problem(self.directory, "its stems are not pairs")
         return dict(zip(cells[::2], cells[1::2], strict=True)) if cells != [""] else {}
 
+    @cached_property
+    def provenance(self) -> dict[str, Provenance]:
+        """What ``seeds/sources.toml`` said of each article when the index was built."""
+        recorded = self.manifest.get("sources") or {}
+        try:
+            return from_manifest(recorded.get("articles") or {})
+        except (AttributeError, TypeError) as exc:
+            raise problem(self.directory, f"its sources are not as written ({exc})") from exc
+
     @property
     def analyzed_alike(self) -> bool:
         """Whether this index was built by an analyzer like today's (its terms can be reused)."""
@@ -422,6 +432,9 @@ class Index:
         for name in sorted(indexed.keys() & on_disk.keys()):
             if article_sha256(on_disk[name]) != indexed[name]:
                 reasons.append(f"{name} has changed")
+        recorded = (self.manifest.get("sources") or {}).get("sha256", "")
+        if seeds_dir.is_dir() and file_sha256(seeds_dir / SOURCES_FILE) != recorded:
+            reasons.append(f"{SOURCES_FILE} has changed")
         if self.manifest.get("analyzer") != Analyzer().settings:
             reasons.append("the analyzer has changed")
         # The index's own files were verified when it was loaded.
@@ -551,6 +564,13 @@ def build(
         "aliases": aliases,
         "files": files,
         "boilerplate": {"list": list_digest(), "paragraphs": len(boilerplate)},
+        # The articles' metadata, so that citations need no seeds folder, and its file's hash,
+        # so that `simbot index check` notices an edit.
+        "sources": {
+            "file": SOURCES_FILE,
+            "sha256": corpus.sources_sha256,
+            "articles": {name: p.known() for name, p in sorted(corpus.sources.items())},
+        },
     }
     if embedder is not None:
         manifest["semantic"] = embedder.info.as_manifest()
@@ -836,11 +856,16 @@ def _holds(path: Path, blob: bytes) -> bool:
 
 
 def build_and_save(
-    seeds_dir: Path, index_dir: Path, progress: Progress | None = None, semantic: bool = True
+    seeds_dir: Path,
+    index_dir: Path,
+    progress: Progress | None = None,
+    corpus: Corpus | None = None,
+    semantic: bool = True,
 ) -> BuildReport:
     """Rebuild the index of ``seeds_dir`` into ``index_dir``; on any error the old one stays.
 
-    With ``semantic`` (``SIMBOT_SEMANTIC``), paragraph vectors too, reusing those of the index
+    ``corpus``: the articles of ``seeds_dir`` when the caller has read them already. With
+    ``semantic`` (``SIMBOT_SEMANTIC``), paragraph vectors too, reusing those of the index
     already in ``index_dir``; when the model cannot load, the report says why there are none.
     """
     from simbot.corpus import load_corpus
@@ -848,7 +873,7 @@ def build_and_save(
 
     if progress:
         progress("reading articles", 0, 0)
-    corpus = load_corpus(seeds_dir)
+    corpus = corpus or load_corpus(seeds_dir)
     embedder: Embedder | None = None
     unavailable = ""
     if semantic:

@@ -12,6 +12,7 @@ from typing import Any
 
 from simbot.answer import Answer, Citation, Quote
 from simbot.messages import DEFAULT_ADVICE_MESSAGE, NOT_FROM_THE_ARTICLES
+from simbot.provenance import Provenance, Sources
 
 #: Telegram's limit on one message (``telegram.constants.MessageLimit.MAX_TEXT_LENGTH``); kept
 #: here as a plain number so that rendering does not import the Telegram stack.
@@ -43,17 +44,43 @@ def _no_answer(answer: Answer, advice: str) -> str:
 
 def citation_label(citation: Citation, last_paragraph: int | None = None) -> str:
     """``file, ¶N`` (or ``¶N–M`` for a run of paragraphs)."""
+    return f"{citation.source}, ¶{_span(citation, last_paragraph)}"
+
+
+def _span(citation: Citation, last_paragraph: int | None) -> str:
     span = f"{citation.paragraph}"
     if last_paragraph is not None and last_paragraph != citation.paragraph:
         span += f"–{last_paragraph}"
-    return f"{citation.source}, ¶{span}"
+    return span
 
 
-def quote_citations(quote: Quote) -> str:
-    """Every place a quote's words stand, the quoted file first."""
+def provenance_label(
+    citation: Citation, last_paragraph: int | None = None, sources: Sources | None = None
+) -> str:
+    """``Publisher, date — headline, ¶N · file, ¶N``: what is known, then the file.
+
+    Only what ``sources`` knows is shown; with nothing known, the file and paragraph alone. The
+    file name is always there, so every quote can be checked against its file.
+    """
+    known = (sources or {}).get(citation.source)
+    label = citation_label(citation, last_paragraph)
+    if known is None or not (known.byline or known.headline):
+        return label
+    said = " — ".join(part for part in (known.byline, known.headline) if part)
+    return f"{said}, ¶{_span(citation, last_paragraph)} · {label}"
+
+
+def quote_citations(quote: Quote, sources: Sources | None = None) -> str:
+    """Every place a quote's words stand, the quoted file first, with what is known of each."""
     extra = quote.last_paragraph - quote.paragraph  # the same run of paragraphs elsewhere
-    labels = [citation_label(c, c.paragraph + extra) for c in quote.citations]
+    labels = [provenance_label(c, c.paragraph + extra, sources) for c in quote.citations]
     return "; ".join(labels)
+
+
+def citation_urls(quote: Quote, sources: Sources | None = None) -> list[str]:
+    """The addresses of the articles a quote cites, where known, each once."""
+    urls = [(sources or {}).get(c.source, Provenance()).url for c in quote.citations]
+    return list(dict.fromkeys(url for url in urls if url))
 
 
 def marked(text: str, spans: Sequence[tuple[int, int]], wrap: Callable[[str], str],
@@ -74,8 +101,12 @@ def marked(text: str, spans: Sequence[tuple[int, int]], wrap: Callable[[str], st
 # -- JSON ---------------------------------------------------------------------------------------
 
 
-def to_json(answer: Answer) -> dict[str, Any]:
-    """The answer as the JSON contract describes it (plus helpful extra fields)."""
+def to_json(answer: Answer, sources: Sources | None = None) -> dict[str, Any]:
+    """The answer as the JSON contract describes it (plus helpful extra fields).
+
+    With ``sources``, each passage also says what is known of its article (``title``,
+    ``publisher``, ``date``, ``url``: ``null`` when not known) and its ``citation`` as shown.
+    """
     result: dict[str, Any] = {
         "question": answer.question,
         "answered": answer.answered,
@@ -93,6 +124,14 @@ def to_json(answer: Answer) -> dict[str, Any]:
             for quote in answer.quotes
         ],
     }
+    if sources is not None:
+        for quote, passage in zip(answer.quotes, result["passages"], strict=True):
+            known = sources.get(quote.source, Provenance())
+            passage["title"] = known.headline or None
+            passage["publisher"] = known.publisher or None
+            passage["date"] = known.date or None
+            passage["url"] = known.url or None
+            passage["citation"] = quote_citations(quote, sources)
     if not answer.answered:
         result["reason"] = answer.reason
     return result
@@ -101,8 +140,13 @@ def to_json(answer: Answer) -> dict[str, Any]:
 # -- terminal -----------------------------------------------------------------------------------
 
 
-def to_text(answer: Answer, color: bool = False, advice: str = DEFAULT_ADVICE_MESSAGE) -> str:
-    """The answer for a terminal: numbered quotes, each with its citation."""
+def to_text(
+    answer: Answer,
+    color: bool = False,
+    advice: str = DEFAULT_ADVICE_MESSAGE,
+    sources: Sources | None = None,
+) -> str:
+    """The answer for a terminal: numbered quotes, each with its citation (and address)."""
     if not answer.answered:
         return _no_answer(answer, advice)
     blocks: list[str] = []
@@ -114,21 +158,40 @@ def to_text(answer: Answer, color: bool = False, advice: str = DEFAULT_ADVICE_ME
         )
         lines = body.splitlines() or [""]
         indented = "\n".join(f"   {line}" for line in lines)
-        blocks.append(f"{number}. {indented.lstrip()}\n   — {quote_citations(quote)}")
+        citation = f"{indented.lstrip()}\n   — {quote_citations(quote, sources)}"
+        citation += "".join(f"\n     {url}" for url in citation_urls(quote, sources))
+        blocks.append(f"{number}. {citation}")
     return "\n\n".join(blocks)
 
 
 # -- Telegram -----------------------------------------------------------------------------------
 
 
-def citation_html(quote: Quote) -> str:
-    """The citation line under a quote, as Telegram HTML."""
-    return f"<i>— {html.escape(quote_citations(quote))}</i>"
+def citation_html(quote: Quote, sources: Sources | None = None) -> str:
+    """The citation line under a quote, as Telegram HTML: each headline links to its article."""
+    extra = quote.last_paragraph - quote.paragraph
+    return "<i>— " + "; ".join(
+        _citation_html(c, c.paragraph + extra, sources) for c in quote.citations
+    ) + "</i>"
 
 
-def quote_html(quote: Quote, limit: int = TELEGRAM_MAX_TEXT) -> list[str]:
+def _citation_html(citation: Citation, last: int, sources: Sources | None) -> str:
+    known = (sources or {}).get(citation.source)
+    label = html.escape(citation_label(citation, last))
+    if known is None or not (known.byline or known.headline):
+        return label
+    headline = html.escape(known.headline)
+    if headline and known.url:
+        headline = f'<a href="{html.escape(known.url)}">{headline}</a>'
+    said = " — ".join(part for part in (html.escape(known.byline), headline) if part)
+    return f"{said}, ¶{_span(citation, last)} · {label}"
+
+
+def quote_html(
+    quote: Quote, limit: int = TELEGRAM_MAX_TEXT, sources: Sources | None = None
+) -> list[str]:
     """One quote as Telegram HTML blocks, cut at white space if it would not fit one message."""
-    citation = citation_html(quote)
+    citation = citation_html(quote, sources)
     pieces: list[str] = []
     for start, end in _chunks(quote.text, quote.highlights, limit - len(citation) - 32):
         spans = [
@@ -172,24 +235,29 @@ def _chunks(text: str, highlights: Sequence[tuple[int, int]], budget: int) -> li
 
 
 def to_telegram_html(
-    answer: Answer, limit: int = TELEGRAM_MAX_TEXT, advice: str = DEFAULT_ADVICE_MESSAGE
+    answer: Answer,
+    limit: int = TELEGRAM_MAX_TEXT,
+    advice: str = DEFAULT_ADVICE_MESSAGE,
+    sources: Sources | None = None,
 ) -> list[str]:
     """The answer as Telegram HTML messages, each within ``limit``, split between quotes."""
     if not answer.answered:
         return [html.escape(_no_answer(answer, advice))]
-    blocks = [block for quote in answer.quotes for block in quote_html(quote, limit)]
+    blocks = [block for quote in answer.quotes for block in quote_html(quote, limit, sources)]
     return pack_html(blocks, limit)
 
 
-def single_quote_html(quote: Quote, limit: int = TELEGRAM_MAX_TEXT) -> str:
+def single_quote_html(
+    quote: Quote, limit: int = TELEGRAM_MAX_TEXT, sources: Sources | None = None
+) -> str:
     """One quote as one Telegram HTML message: its opening words if it would not fit whole.
 
     What is shown is still verbatim, and the citation is always there.
     """
-    pieces = quote_html(quote, limit)
+    pieces = quote_html(quote, limit, sources)
     if len(pieces) == 1:
         return pieces[0]
-    return f"{pieces[0]}\n{citation_html(quote)}"
+    return f"{pieces[0]}\n{citation_html(quote, sources)}"
 
 
 def pack_html(blocks: Sequence[str], limit: int = TELEGRAM_MAX_TEXT, header: str = "") -> list[str]:

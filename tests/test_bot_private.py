@@ -154,19 +154,14 @@ async def test_greetings_and_emoji_only_get_a_hint(bot: RunningBot) -> None:
         assert reply["text"].startswith(NO_WORDS.split(" For example")[0])
 
 
-async def test_a_reply_to_an_answer_is_read_with_its_question(bot: RunningBot) -> None:
-    combined = f"{QUESTION} why?"
+async def test_a_bare_why_is_no_question_unless_it_replies_to_an_answer(bot: RunningBot) -> None:
     assert not shipped_answerer().answer("why?").answered
-    [answer] = await bot.replies(bot.api.private_message_update(QUESTION))
-    [reply] = await bot.replies(bot.api.private_message_update("why?", reply_to=answer))
-    assert_shows(reply, combined, expected_quotes(combined)[:3])
-    # A follow-up of the follow-up carries the whole thread, read back from the message.
-    follow_up = "and what did they say next?"
-    [again] = await bot.replies(bot.api.private_message_update(follow_up, reply_to=reply))
-    assert again["text"].startswith(f"{QUESTION_MARK} {combined} {follow_up}")
-    # The same word on its own is no question at all.
     [alone] = await bot.replies(bot.api.private_message_update("why?"))
     assert alone["text"].startswith(NO_WORDS.split(" For example")[0])
+    # Replying to an answer, it is a move from it (tests/test_bot_followups.py).
+    [answer] = await bot.replies(bot.api.private_message_update(QUESTION))
+    [reply] = await bot.replies(bot.api.private_message_update("why?", reply_to=answer))
+    assert reply["text"].startswith(f"{QUESTION_MARK} why?\n")
 
 
 async def test_a_deep_link_opens_one_passage(bot: RunningBot) -> None:

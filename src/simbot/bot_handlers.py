@@ -30,7 +30,17 @@ from telegram.error import BadRequest, TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes
 
 from simbot.answer import MAX_QUOTES
-from simbot.bot_moves import asks_something
+from simbot.bot_followups import (
+    article_end,
+    new_quotes,
+    next_passage,
+    reason_passages,
+    shown_passages,
+    speaker_sentence,
+    title_of,
+    why_question,
+)
+from simbot.bot_moves import Move, asks_something, read_move
 from simbot.bot_replies import (
     ASK_WHAT,
     BAD_LINK,
@@ -53,9 +63,12 @@ from simbot.bot_replies import (
     answer_html,
     answer_keyboard,
     clean_question,
+    end_of_article_html,
     follow_up,
     help_html,
     inline_results,
+    no_reason_html,
+    no_speaker_html,
     not_covered_html,
     parse_callback_data,
     parse_passage_payload,
@@ -63,6 +76,7 @@ from simbot.bot_replies import (
     question_of,
     rate_limited,
     share_button,
+    source_html,
     sources_html,
     support_html,
     support_keyboard,
@@ -305,8 +319,10 @@ async def _reply_with_answer(
     else:
         replied = message.reply_to_message if _replies_to_bot(message, context.bot.id) else None
         previous = question_of(replied.text) if replied is not None else None
-        question, answer = _answer_with_context(edition, settings, question, previous)
-        await _reply_with_quotes(context, message, question, answer)
+        if replied is not None and previous is not None:
+            await _reply_to_follow_up(context, message, question, previous, replied.text)
+        else:
+            await _reply_with_quotes(context, message, question, edition.answer(question))
     if concern is Concern.TOPIC:
         # About suicide or self-harm, not (as far as the words say) personal: the answer first,
         # then one short line, in case it is personal after all.
@@ -373,16 +389,86 @@ async def _reply_with_quotes(
     await _reply_all(message, texts, keyboard)
 
 
-def _answer_with_context(
-    edition: Edition, settings: Settings, question: str, previous: str | None
-) -> tuple[str, Answer]:
-    """The question as read (with what it follows up, if that finds an answer) and its answer."""
-    if previous:
-        combined = follow_up(previous, question, settings.max_question_length)
-        answer = edition.answer(combined)
-        if answer.answered:
-            return combined, answer
-    return question, edition.answer(question)
+async def _reply_to_follow_up(
+    context: ContextTypes.DEFAULT_TYPE,
+    message: Message,
+    text: str,
+    previous: str,
+    replied_text: str | None,
+) -> None:
+    """Answers a reply to one of our answers as a move from the passages that answer showed.
+
+    The question line is always the reply's own words, never the thread run together; what
+    was shown is read back from the answer's citations (nothing is remembered).
+    """
+    answerer = services(context).edition().answerer
+    shown = shown_passages(replied_text)
+    move = read_move(text)
+    if shown and move is Move.NEXT:
+        following = next_passage(answerer, shown[0])
+        if following is None:
+            await message.reply_html(end_of_article_html(text, article_end(answerer, shown[0])))
+        else:
+            await _reply_with_moved_quotes(context, message, text, previous, [following])
+    elif shown and move is Move.SPEAKER:
+        speaker = speaker_sentence(answerer, shown[0])
+        if speaker is None:
+            await message.reply_html(no_speaker_html(text))
+        else:
+            await _reply_with_moved_quotes(context, message, text, previous, [speaker])
+    elif shown and move is Move.SOURCE:
+        titles = [title_of(answerer, passage.source) for passage in shown]
+        names = services(context).edition().names
+        await message.reply_html(
+            source_html(text, shown, titles, names, context.bot.username),
+            reply_markup=InlineKeyboardMarkup([[share_button(previous)]]),
+        )
+    elif shown and move is Move.WHY:
+        # The reason is most often told in the next paragraphs; else, what the articles say
+        # when asked why. Never the passages already shown.
+        asked = services(context).edition().answer(why_question(previous))
+        found = new_quotes([*reason_passages(answerer, shown[0]), *asked.quotes], shown)
+        if found:
+            await _reply_with_moved_quotes(context, message, text, previous, found)
+        else:
+            await message.reply_html(no_reason_html(text))
+    else:
+        await _reply_to_new_question(context, message, text, previous)
+
+
+async def _reply_to_new_question(
+    context: ContextTypes.DEFAULT_TYPE, message: Message, text: str, previous: str
+) -> None:
+    """A question of its own in reply to an answer: answered alone, or with the old one as context
+    when alone it finds nothing ("and the police?")."""
+    found = services(context)
+    edition = found.edition()
+    answer = edition.answer(text)
+    if answer.answered:
+        await _reply_with_quotes(context, message, text, answer)
+        return
+    combined = edition.answer(follow_up(previous, text, found.settings.max_question_length))
+    if combined.answered:
+        await _reply_with_moved_quotes(context, message, text, previous, list(combined.quotes))
+    else:
+        await _reply_with_quotes(context, message, text, answer)
+
+
+async def _reply_with_moved_quotes(
+    context: ContextTypes.DEFAULT_TYPE,
+    message: Message,
+    text: str,
+    previous: str,
+    quotes: Sequence[Quote],
+) -> None:
+    """A follow-up's quotes under the reply's own words; Share offers the question it followed.
+
+    No More button: its question line is a move ("why?"), which More could not answer alone.
+    """
+    edition = services(context).edition()
+    shown = list(quotes)[: services(context).settings.answer_quotes]
+    texts = answer_html(text, shown, edition.names, context.bot.username)
+    await _reply_all(message, texts, InlineKeyboardMarkup([[share_button(previous)]]))
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

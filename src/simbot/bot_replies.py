@@ -36,6 +36,7 @@ from telegram.constants import (
 from telegram.helpers import create_deep_linked_url
 
 from simbot import __version__
+from simbot.answer import Citation
 from simbot.render import (
     EMPTY_QUESTION,
     NO_ANSWER,
@@ -48,6 +49,7 @@ from simbot.render import (
 
 if TYPE_CHECKING:
     from simbot.answer import Answerer, Quote
+    from simbot.bot_followups import Shown
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
 
@@ -203,8 +205,8 @@ def help_html(bot_username: str) -> str:
     return (
         "<b>How to ask</b>\n"
         "• Here: just send a question, in your own words.\n"
-        "• Reply to one of my answers to follow it up, e.g. <i>why?</i> or "
-        "<i>what did they say next?</i>\n"
+        "• Reply to one of my answers to follow it up: <i>what did they say next?</i>, "
+        "<i>who said that?</i>, <i>why?</i>, <i>source?</i> or a new question.\n"
         f"• In a group: mention me (<code>{bot} your question</code>), reply to one of my "
         "messages, or use <code>/ask your question</code>.\n"
         f"• In any chat: type <code>{bot} your question</code> and pick a passage to send.\n\n"
@@ -300,6 +302,44 @@ def answer_html(
         pieces[-1] += link
         blocks.extend(pieces)
     return pack_html(blocks, MAX_TEXT, header)
+
+
+def end_of_article_html(question: str, last: int) -> str:
+    """The reply to "next" when the quote was the article's end."""
+    return f"{question_header(question)}\n\nThat was the end of the article (¶{last} is its last)."
+
+
+def no_speaker_html(question: str) -> str:
+    """The reply to "who said that?" when no sentence near the quote says who said it."""
+    return (
+        f"{question_header(question)}\n\nThe article doesn't say who said that in the words "
+        "around the quote. The link under the quote opens it in full."
+    )
+
+
+def no_reason_html(question: str) -> str:
+    """The reply to "why?" when the articles give no reason beyond the passages shown."""
+    return (
+        f"{question_header(question)}\n\nI found no other passage giving a reason: "
+        "the quotes above are all the articles say about it."
+    )
+
+
+def source_html(
+    question: str,
+    shown: Sequence[Shown],
+    titles: Sequence[str],
+    names: Sequence[str],
+    bot_username: str,
+) -> str:
+    """The reply to "source?": each quote's article, citation and link."""
+    lines = []
+    for passage, title in zip(shown, titles, strict=True):
+        label = citation_label(Citation(passage.source, passage.first), passage.last)
+        url = passage_url(bot_username, names, passage.source, passage.first, passage.last)
+        link = f' · <a href="{html.escape(url)}">link</a>' if url else ""
+        lines.append(f"📄 “{html.escape(title)}”\n<i>— {html.escape(label)}</i>{link}")
+    return pack_html(lines, MAX_TEXT, question_header(question))[0]
 
 
 def not_covered_html(question: str) -> str:

@@ -82,12 +82,6 @@ async def test_everything_else_in_a_group_gets_silence(bot: RunningBot) -> None:
         await assert_silent(bot, update)
 
 
-async def test_edits_in_a_group_get_silence(bot: RunningBot) -> None:
-    asked = bot.api.group_message_update(f"/ask {QUESTION}")
-    await bot.replies(asked)
-    await assert_silent(bot, bot.api.edited_message_update(asked, f"/ask {QUESTION} again"))
-
-
 async def test_group_chatter_does_not_count_against_the_rate_limit(api: FakeBotApi) -> None:
     async with run_bot(api, rate_limit_count=1) as bot:
         for n in range(3):

@@ -209,15 +209,6 @@ async def test_stickers_photos_and_voice_get_a_polite_reply(bot: RunningBot) -> 
         assert reply["text"] == NON_TEXT
 
 
-async def test_edits_are_left_alone(bot: RunningBot) -> None:
-    original = bot.api.private_message_update(QUESTION)
-    await bot.replies(original)
-    since = bot.api.call_count
-    bot.api.queue_update(bot.api.edited_message_update(original, "Who is Paul Jennings?"))
-    await bot.settle()
-    assert bot.sent_to(bot.api.default_user["id"], since) == []
-
-
 async def test_a_4000_character_question_gets_a_short_polite_reply(bot: RunningBot) -> None:
     long_question = ("Why did the StopSIM Coalition disband? " * 120)[:4000]
     [reply] = await bot.replies(bot.api.private_message_update(long_question))

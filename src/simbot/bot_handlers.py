@@ -63,7 +63,9 @@ from simbot.bot_replies import (
     answer_html,
     answer_keyboard,
     clean_question,
+    edited_recently,
     end_of_article_html,
+    english_only_html,
     follow_up,
     help_html,
     inline_results,
@@ -87,6 +89,7 @@ from simbot.bot_replies import (
 )
 from simbot.bot_retry import GaveUp
 from simbot.crisis import Concern, asked_question, concern_of, gentle_order
+from simbot.language import reads_as_foreign
 from simbot.rate_limit import PerUserRateLimit, Verdict
 from simbot.redact import redact
 
@@ -111,11 +114,14 @@ class Edition:
     answerer: Answerer
     #: The articles' file names, in index order (for passage links).
     names: tuple[str, ...]
+    #: The index's words (names, acronyms): English enough for ``reads_as_foreign``.
+    vocabulary: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, answerer: Answerer) -> Edition:
         """The edition of ``answerer``'s index."""
-        return cls(answerer, tuple(d.name for d in answerer.documents))
+        names = tuple(d.name for d in answerer.documents)
+        return cls(answerer, names, frozenset(answerer.index.terms))
 
     def answer(self, question: str) -> Answer:
         """Every quote the engine has for ``question`` (the first few are shown, More the rest)."""
@@ -174,10 +180,20 @@ async def check_index(update: object, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def set_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Sets the command menus Telegram shows in private chats and in groups."""
+    """Sets the command menus in private chats and in groups, and the bot's descriptions."""
     bot = application.bot
     await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
     await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+    settings = cast(BotServices, application.bot_data[SERVICES]).settings
+    try:
+        # An empty setting leaves what was set in @BotFather alone (an empty one would clear it).
+        if settings.bot_description.strip():
+            await bot.set_my_description(settings.bot_description.strip())
+        if settings.bot_short_description.strip():
+            await bot.set_my_short_description(settings.bot_short_description.strip())
+    except TelegramError as error:
+        # The shop window only: a Bot API server without these methods still gets a working bot.
+        logger.warning("could not set the bot's descriptions: %s", redact(str(error), [bot.token]))
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -378,6 +394,9 @@ async def _reply_with_quotes(
 ) -> None:
     """The answer's first quotes (``quotes``, if given, in their place), or "not covered"."""
     if not answer.answered:
+        if reads_as_foreign(question, services(context).edition().vocabulary):
+            await message.reply_html(english_only_html(question))
+            return
         no_words = answer.reason in ("empty", "no-words")
         await message.reply_html(NO_WORDS if no_words else not_covered_html(question))
         return
@@ -476,6 +495,27 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is not None and await _within_rate_limit(update, context):
         await message.reply_html(NON_TEXT)
+
+
+async def edited_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers an edited question again, as if newly asked, when the edit is recent.
+
+    Someone who fixes a typo right after asking expects the fixed question answered; an edit of
+    an old message is tidying up, not asking. What counts as asked is as for new messages.
+    """
+    message = update.edited_message
+    if message is None or message.text is None or not edited_recently(message):
+        return
+    command, _, _ = message.text.partition(" ")
+    username = context.bot.username or ""
+    if command.lower() in ("/ask", f"/ask@{username.lower()}"):
+        await ask(update, context)
+    elif command.startswith("/"):
+        return  # other commands are not questions: nothing to answer again
+    elif message.chat.type == ChatType.PRIVATE:
+        await private_text(update, context)
+    else:
+        await group_text(update, context)
 
 
 async def ignore(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -697,6 +737,7 @@ __all__ = [
     "answer_question",
     "ask",
     "check_index",
+    "edited_text",
     "error_handler",
     "example_button",
     "group_text",

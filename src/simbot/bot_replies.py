@@ -11,6 +11,7 @@ More button and follow-up replies read the question back from the message they b
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import json
@@ -24,6 +25,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
+    Message,
 )
 from telegram.constants import (
     InlineKeyboardButtonLimit,
@@ -340,6 +342,24 @@ def source_html(
         link = f' · <a href="{html.escape(url)}">link</a>' if url else ""
         lines.append(f"📄 “{html.escape(title)}”\n<i>— {html.escape(label)}</i>{link}")
     return pack_html(lines, MAX_TEXT, question_header(question))[0]
+
+
+#: An edit this soon after its message is a correction of a question, answered again.
+EDIT_WINDOW = dt.timedelta(minutes=15)
+
+
+def edited_recently(message: Message) -> bool:
+    """Whether ``message`` was edited within ``EDIT_WINDOW`` of being sent."""
+    edited = message.edit_date or dt.datetime.now(dt.UTC)
+    return edited - message.date <= EDIT_WINDOW
+
+
+def english_only_html(question: str) -> str:
+    """The reply to a question in another language: the articles, and the bot, are English."""
+    return (
+        f"{question_header(question)}\n\nSorry, I only read English: the articles I quote are "
+        f"in English. Please ask in English, e.g. <i>{html.escape(EXAMPLE_QUESTIONS[1])}</i>"
+    )
 
 
 def not_covered_html(question: str) -> str:

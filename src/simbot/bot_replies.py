@@ -39,6 +39,7 @@ from telegram.helpers import create_deep_linked_url
 
 from simbot import __version__
 from simbot.answer import Citation
+from simbot.examples import examples
 from simbot.render import (
     EMPTY_QUESTION,
     NO_ANSWER,
@@ -60,12 +61,9 @@ QUESTION_MARK = "❓"
 #: Marks the support message, which is ours and not the articles'.
 SUPPORT_MARK = "💛"
 
-#: Offered by /start as buttons; each is answered by the shipped articles.
-EXAMPLE_QUESTIONS = (
-    "What is Serenity Integrated Mentoring?",
-    "Who started the StopSIM campaign?",
-    "Why did the StopSIM Coalition disband?",
-)
+#: Offered by /start as buttons; each is answered well by the shipped articles (data/examples.txt,
+#: held to its expected passages by tests/test_examples.py).
+EXAMPLE_QUESTIONS = tuple(example.question for example in examples())
 
 #: Callback data of the buttons: ``more:<quotes shown>`` and ``ask:<example number>``.
 MORE = "more"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot_harness import RunningBot, run_bot
 from fake_bot_api import FakeBotApi
-from simbot.bot_replies import QUESTION_MARK, english_only_html
+from simbot.bot_replies import EXAMPLE_QUESTIONS, QUESTION_MARK, english_only_html
 from simbot.settings import DEFAULT_BOT_DESCRIPTION, DEFAULT_BOT_SHORT_DESCRIPTION
 from test_bot_groups import assert_silent
 from test_bot_private import QUESTION, assert_shows, expected_quotes
@@ -42,7 +42,7 @@ async def test_a_question_in_another_language_is_told_the_bot_reads_english(
         [reply] = await bot.replies(bot.api.private_message_update(question))
         assert reply["text"].startswith(f"{QUESTION_MARK} {question}\n")
         assert "only read English" in reply["text"]
-        assert reply["text"].endswith(QUESTION)
+        assert reply["text"].endswith(EXAMPLE_QUESTIONS[1])
         assert english_only_html(question).count("<i>") == 1
     # An English question the articles don't cover still gets the usual honest no.
     [reply] = await bot.replies(bot.api.private_message_update("what is the weather in Paris?"))

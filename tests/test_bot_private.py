@@ -10,6 +10,7 @@ import pytest
 from bot_harness import RunningBot, run_bot
 from fake_bot_api import FakeBotApi, JSONDict, iter_entities
 from simbot.answer import MAX_QUOTES, Quote
+from simbot.bot_layout import without_repeats
 from simbot.bot_replies import (
     BAD_LINK,
     EXAMPLE_QUESTIONS,
@@ -47,17 +48,24 @@ def button(message: JSONDict, text: str) -> JSONDict:
 
 
 def assert_shows(message: JSONDict, question: str, quotes: tuple[Quote, ...]) -> None:
-    """The message answers ``question`` with exactly ``quotes``: verbatim, bold, cited."""
+    """The message answers ``question`` with ``quotes``, laid out for a phone: verbatim, cited,
+    no paragraph twice, the first quote open and the others folded, one sentence each in bold."""
     text = message["text"]
     assert text.split("\n", 1)[0] == f"{QUESTION_MARK} {question}"
+    shown = without_repeats(quotes)
     entities = list(iter_entities(message))
-    blockquotes = [covered for kind, covered in entities if kind == "blockquote"]
-    assert blockquotes == [quote.text for quote in quotes]
-    for quote in quotes:
-        assert f"{quote.text}\n— {quote_citations(quote)}" in text
-    bold = [covered for kind, covered in entities if kind == "bold"]
-    highlighted = {quote.text[s:e] for quote in quotes for s, e in quote.highlights}
-    assert bold[1:] and set(bold[1:]) <= highlighted  # bold[0] is the question line
+    quoted = [covered for kind, covered in entities if kind.endswith("blockquote")]
+    assert "\n".join(quoted) == "\n".join(quote.text for quote in shown)
+    for quote in shown:
+        assert f"— {quote_citations(quote)}" in text
+    kinds = [kind for kind, _ in entities if kind.endswith("blockquote")]
+    assert kinds[0] == "blockquote"  # the lead's answering paragraph is open
+    folded = [c for kind, c in entities if kind == "expandable_blockquote"]
+    for quote in shown[1:]:
+        assert quote.text in folded  # the others are folded, whole
+    bold = [covered for kind, covered in entities if kind == "bold"][1:]  # [0]: question line
+    assert len(bold) <= len(shown)
+    assert all(any(b in quote.text for quote in shown) for b in bold)
 
 
 async def test_command_menus_are_set_for_private_chats_and_groups(bot: RunningBot) -> None:

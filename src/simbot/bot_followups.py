@@ -35,8 +35,9 @@ _REASON_RE = re.compile(
     r"|in order to|so that|since|after|untenable|toll|meant that)\b",
     re.IGNORECASE,
 )
-# A sentence ends at . ! or ? (perhaps inside closing quotes) before a space.
-_SENTENCE_END_RE = re.compile(r"[.!?][”’\"')]*\s+")
+# A sentence ends at . ! or ? (perhaps inside closing quotes) before a space, and at a line's
+# end (a paragraph's, or "X said:" before the quoted words).
+_SENTENCE_END_RE = re.compile(r"[.!?][”’\"')]*\s+|\s*\n\s*")
 #: How far after a quote a reason or the next words are looked for, in paragraphs.
 LOOK_AHEAD = 3
 #: How far before a quote its speaker is looked for, in paragraphs.

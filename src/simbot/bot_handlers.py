@@ -565,7 +565,8 @@ async def more_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if "not modified" not in str(error).lower():  # pressed twice: already done
             raise
     if rest:
-        texts = answer_html(question, rest, edition.names, context.bot.username)
+        before = answer.quotes[:shown]
+        texts = answer_html(question, rest, edition.names, context.bot.username, before)
         keyboard = answer_keyboard(question, shown + len(rest), len(answer.quotes))
         await _reply_all(message, texts, keyboard)
 

@@ -39,6 +39,7 @@ from telegram.helpers import create_deep_linked_url
 
 from simbot import __version__
 from simbot.answer import Citation
+from simbot.bot_layout import quote_layout_html, without_repeats
 from simbot.examples import examples
 from simbot.render import (
     EMPTY_QUESTION,
@@ -93,18 +94,21 @@ _PAYLOAD_RE = re.compile(r"[A-Za-z0-9_-]+")
 
 # -- plain texts --------------------------------------------------------------------------------
 
+#: The example question of the hints, as Telegram HTML.
+_EXAMPLE = html.escape(EXAMPLE_QUESTIONS[1], quote=False)
+
 NOT_COVERED = (
     f"{html.escape(NO_ANSWER)}\n\nSee /sources for the articles I quote, or ask in other words."
 )
 NO_WORDS = (
-    f"{html.escape(EMPTY_QUESTION)} For example: <i>{html.escape(EXAMPLE_QUESTIONS[1])}</i>\n"
+    f"{html.escape(EMPTY_QUESTION)} For example: <i>{_EXAMPLE}</i>\n"
     "See /help for more."
 )
 NON_TEXT = "I can only read text. Please type your question about the SIM scheme or StopSIM."
 UNKNOWN_COMMAND = "I don't know that command. See /help for what I can do."
 ASK_WHAT = (
     "Ask me a question after the command, e.g. "
-    f"<code>/ask {html.escape(EXAMPLE_QUESTIONS[1])}</code>"
+    f"<code>/ask {_EXAMPLE}</code>"
 )
 MENTION_WHAT = "Yes? Ask me a question about the SIM scheme or StopSIM after my name."
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
@@ -226,8 +230,9 @@ def about_html(answerer: Answerer) -> str:
     return (
         "<b>How answers are made</b>\n"
         f"I look your question up in an index of {len(documents)} news articles and reply with "
-        "the passages that match it best, copied word for word. The words of your question are "
-        "in bold, and under each passage is the file and paragraph it comes from.\n\n"
+        "the passages that match it best, copied word for word. The sentence that answers is in "
+        "bold (tap a folded passage to read it all), and under each passage is the file and "
+        "paragraph it comes from.\n\n"
         "I never generate, summarise or paraphrase: every answer is verbatim text from the "
         "articles. When no passage covers a question, I say so.\n\n"
         f"Index version <code>{html.escape(index_version(answerer))}</code>: "
@@ -289,16 +294,29 @@ def follow_up(previous: str, text: str, max_length: int) -> str:
 
 
 def answer_html(
-    question: str, quotes: Sequence[Quote], names: Sequence[str], bot_username: str
+    question: str,
+    quotes: Sequence[Quote],
+    names: Sequence[str],
+    bot_username: str,
+    before: Sequence[Quote] = (),
 ) -> list[str]:
-    """Quotes as messages: the question first, then each quote with its citation and link."""
+    """Quotes as messages: the question first, then each quote with its citation and link.
+
+    Laid out for a phone (``simbot.bot_layout``): the first quote leads, its answering sentence
+    in bold and its context folded; the others follow folded. No paragraph is shown twice, nor
+    one of ``before`` (the quotes an earlier message of the answer showed).
+    """
     header = question_header(question)
     blocks: list[str] = []
-    for quote in quotes:
+    for n, quote in enumerate(without_repeats(quotes, before)):
         url = passage_url(bot_username, names, quote.source, quote.paragraph, quote.last_paragraph)
         link = f' · <a href="{html.escape(url)}">link</a>' if url else ""
         room = MAX_TEXT - telegram_length(header) - 2 - telegram_length(link)
-        pieces = quote_html(quote, room)
+        block = quote_layout_html(quote, lead=n == 0)
+        if telegram_length(block) <= room:
+            blocks.append(block + link)
+            continue
+        pieces = quote_html(quote, room)  # too long for one message: cut at white space
         pieces[-1] += link
         blocks.extend(pieces)
     return pack_html(blocks, MAX_TEXT, header)
@@ -356,7 +374,7 @@ def english_only_html(question: str) -> str:
     """The reply to a question in another language: the articles, and the bot, are English."""
     return (
         f"{question_header(question)}\n\nSorry, I only read English: the articles I quote are "
-        f"in English. Please ask in English, e.g. <i>{html.escape(EXAMPLE_QUESTIONS[1])}</i>"
+        f"in English. Please ask in English, e.g. <i>{_EXAMPLE}</i>"
     )
 
 

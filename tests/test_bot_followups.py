@@ -7,7 +7,7 @@ import urllib.parse
 from bot_harness import RunningBot
 from fake_bot_api import JSONDict, iter_entities
 from simbot.bot_followups import Shown, shown_passages
-from simbot.bot_replies import QUESTION_MARK
+from simbot.bot_replies import NO_WORDS, QUESTION_MARK
 from simbot.render import quote_citations
 from support import SEEDS, shipped_answerer
 from test_bot_private import assert_shows, buttons, expected_quotes
@@ -111,3 +111,9 @@ async def test_a_question_that_needs_the_old_one_reads_it_as_context(bot: Runnin
     assert question_line(moved) == f"{QUESTION_MARK} and when?"  # never the two run together
     combined = expected_quotes("Who started the StopSIM campaign? and when?")
     assert_shows(moved, "and when?", combined[:3])
+
+
+async def test_thanks_in_a_private_chat_does_not_repost_the_answer(bot: RunningBot) -> None:
+    _, moved = await ask_then_reply(bot, DISBAND, "thanks!")
+    assert not quoted(moved)
+    assert moved["text"].startswith(NO_WORDS.split(" For example")[0])

@@ -451,6 +451,10 @@ async def _reply_to_follow_up(
             await _reply_with_moved_quotes(context, message, text, previous, found)
         else:
             await message.reply_html(no_reason_html(text))
+    elif move is Move.REMARK:
+        # "thanks", "lol": read alone, never with the old question (which would post the same
+        # answer again). Groups never get here: a remark there gets silence.
+        await _reply_with_quotes(context, message, text, services(context).edition().answer(text))
     else:
         await _reply_to_new_question(context, message, text, previous)
 

@@ -30,7 +30,8 @@ Typical use::
         assert call.result["text"] == "..."
 
 Methods served: getMe, getUpdates (long polling), setWebhook, deleteWebhook,
-getWebhookInfo, setMyCommands, getMyCommands, deleteMyCommands, sendMessage,
+getWebhookInfo, setMyCommands, getMyCommands, deleteMyCommands, setMyDescription,
+getMyDescription, setMyShortDescription, getMyShortDescription, sendMessage,
 editMessageText, editMessageReplyMarkup, deleteMessage, answerCallbackQuery,
 answerInlineQuery, sendChatAction, getFile (+ file downloads), logOut, close.
 
@@ -1344,6 +1345,10 @@ class FakeBotApi:
 
         self.commands: dict[str, list[JSONDict]] = {}
         """The bot's command lists, keyed by :meth:`commands_key` of scope and language."""
+        self.descriptions: dict[str, str] = {}
+        """setMyDescription's texts by language code ('' for all languages without their own)."""
+        self.short_descriptions: dict[str, str] = {}
+        """setMyShortDescription's texts, keyed the same way."""
 
         self._files: dict[str, tuple[JSONDict, bytes]] = {}
 
@@ -2097,6 +2102,10 @@ class FakeBotApi:
             "setmycommands": self._set_my_commands,
             "getmycommands": self._get_my_commands,
             "deletemycommands": self._delete_my_commands,
+            "setmydescription": self._set_my_description,
+            "getmydescription": self._get_my_description,
+            "setmyshortdescription": self._set_my_short_description,
+            "getmyshortdescription": self._get_my_short_description,
             "sendmessage": self._send_message,
             "editmessagetext": self._edit_message_text,
             "editmessagereplymarkup": self._edit_message_reply_markup,
@@ -2274,6 +2283,41 @@ class FakeBotApi:
     async def _delete_my_commands(self, params: JSONDict) -> bool:
         self.commands.pop(self._command_key(params), None)
         return True
+
+    @staticmethod
+    def _description_language(params: JSONDict) -> str:
+        language = params.get("language_code")
+        if language and not re.fullmatch(r"[a-z]{2}", str(language)):
+            raise _bad_request("invalid language code specified")
+        return str(language or "")
+
+    def _set_text(self, store: dict[str, str], params: JSONDict, name: str, limit: int) -> bool:
+        # Bot API: optional, 0-limit characters; empty (or absent) removes it for that language.
+        language = self._description_language(params)
+        text = str(params.get(name) or "")
+        if len(text) > limit:
+            raise _bad_request(f"{name} is too long")
+        if text:
+            store[language] = text
+        else:
+            store.pop(language, None)
+        return True
+
+    async def _set_my_description(self, params: JSONDict) -> bool:
+        return self._set_text(self.descriptions, params, "description", 512)
+
+    async def _get_my_description(self, params: JSONDict) -> JSONDict:
+        language = self._description_language(params)
+        text = self.descriptions.get(language, self.descriptions.get("", ""))
+        return {"description": text}
+
+    async def _set_my_short_description(self, params: JSONDict) -> bool:
+        return self._set_text(self.short_descriptions, params, "short_description", 120)
+
+    async def _get_my_short_description(self, params: JSONDict) -> JSONDict:
+        language = self._description_language(params)
+        text = self.short_descriptions.get(language, self.short_descriptions.get("", ""))
+        return {"short_description": text}
 
     def _inline_keyboard(self, params: JSONDict) -> JSONDict | None:
         """The inline keyboard in reply_markup, checked as Telegram does; None if there is none."""

@@ -10,6 +10,7 @@ import pytest
 from bot_harness import RunningBot, run_bot
 from fake_bot_api import FakeBotApi, JSONDict, iter_entities
 from simbot.answer import MAX_QUOTES, Quote
+from simbot.bot_layout import without_repeats
 from simbot.bot_replies import (
     BAD_LINK,
     EXAMPLE_QUESTIONS,
@@ -47,17 +48,24 @@ def button(message: JSONDict, text: str) -> JSONDict:
 
 
 def assert_shows(message: JSONDict, question: str, quotes: tuple[Quote, ...]) -> None:
-    """The message answers ``question`` with exactly ``quotes``: verbatim, bold, cited."""
+    """The message answers ``question`` with ``quotes``, laid out for a phone: verbatim, cited,
+    no paragraph twice, the first quote open and the others folded, one sentence each in bold."""
     text = message["text"]
     assert text.split("\n", 1)[0] == f"{QUESTION_MARK} {question}"
+    shown = without_repeats(quotes)
     entities = list(iter_entities(message))
-    blockquotes = [covered for kind, covered in entities if kind == "blockquote"]
-    assert blockquotes == [quote.text for quote in quotes]
-    for quote in quotes:
-        assert f"{quote.text}\n— {quote_citations(quote, shipped_sources())}" in text
-    bold = [covered for kind, covered in entities if kind == "bold"]
-    highlighted = {quote.text[s:e] for quote in quotes for s, e in quote.highlights}
-    assert bold[1:] and set(bold[1:]) <= highlighted  # bold[0] is the question line
+    quoted = [covered for kind, covered in entities if kind.endswith("blockquote")]
+    assert "\n".join(quoted) == "\n".join(quote.text for quote in shown)
+    for quote in shown:
+        assert f"— {quote_citations(quote, shipped_sources())}" in text
+    kinds = [kind for kind, _ in entities if kind.endswith("blockquote")]
+    assert "blockquote" in kinds  # the lead's answering paragraph is open (context may fold)
+    folded = [c for kind, c in entities if kind == "expandable_blockquote"]
+    for quote in shown[1:]:
+        assert quote.text in folded  # the others are folded, whole
+    bold = [covered for kind, covered in entities if kind == "bold"][1:]  # [0]: question line
+    assert len(bold) <= len(shown)
+    assert all(any(b in quote.text for quote in shown) for b in bold)
 
 
 async def test_command_menus_are_set_for_private_chats_and_groups(bot: RunningBot) -> None:
@@ -143,6 +151,15 @@ async def test_more_shows_the_other_quotes_and_leaves_only_share(bot: RunningBot
     )
 
 
+async def test_advice_for_the_asker_gets_the_maintainers_signpost(bot: RunningBot) -> None:
+    question = "how do i get taken off sim"
+    [reply] = await bot.replies(bot.api.private_message_update(question))
+    assert reply["text"].startswith(f"❓ {question}")
+    assert "Not from the articles" in reply["text"]
+    assert bot.settings.advice_message in reply["text"]
+    assert "blockquote" not in {kind for kind, _ in iter_entities(reply)}
+
+
 async def test_no_answer_is_honest_and_points_to_sources(bot: RunningBot) -> None:
     assert not shipped_answerer().answer(NOT_IN_ARTICLES).answered
     [reply] = await bot.replies(bot.api.private_message_update(NOT_IN_ARTICLES))
@@ -156,19 +173,14 @@ async def test_greetings_and_emoji_only_get_a_hint(bot: RunningBot) -> None:
         assert reply["text"].startswith(NO_WORDS.split(" For example")[0])
 
 
-async def test_a_reply_to_an_answer_is_read_with_its_question(bot: RunningBot) -> None:
-    combined = f"{QUESTION} why?"
+async def test_a_bare_why_is_no_question_unless_it_replies_to_an_answer(bot: RunningBot) -> None:
     assert not shipped_answerer().answer("why?").answered
-    [answer] = await bot.replies(bot.api.private_message_update(QUESTION))
-    [reply] = await bot.replies(bot.api.private_message_update("why?", reply_to=answer))
-    assert_shows(reply, combined, expected_quotes(combined)[:3])
-    # A follow-up of the follow-up carries the whole thread, read back from the message.
-    follow_up = "and what did they say next?"
-    [again] = await bot.replies(bot.api.private_message_update(follow_up, reply_to=reply))
-    assert again["text"].startswith(f"{QUESTION_MARK} {combined} {follow_up}")
-    # The same word on its own is no question at all.
     [alone] = await bot.replies(bot.api.private_message_update("why?"))
     assert alone["text"].startswith(NO_WORDS.split(" For example")[0])
+    # Replying to an answer, it is a move from it (tests/test_bot_followups.py).
+    [answer] = await bot.replies(bot.api.private_message_update(QUESTION))
+    [reply] = await bot.replies(bot.api.private_message_update("why?", reply_to=answer))
+    assert reply["text"].startswith(f"{QUESTION_MARK} why?\n")
 
 
 async def test_a_deep_link_opens_one_passage(bot: RunningBot) -> None:
@@ -216,15 +228,6 @@ async def test_stickers_photos_and_voice_get_a_polite_reply(bot: RunningBot) -> 
     for update in (sticker, photo, voice):
         [reply] = await bot.replies(update)
         assert reply["text"] == NON_TEXT
-
-
-async def test_edits_are_left_alone(bot: RunningBot) -> None:
-    original = bot.api.private_message_update(QUESTION)
-    await bot.replies(original)
-    since = bot.api.call_count
-    bot.api.queue_update(bot.api.edited_message_update(original, "Who is Paul Jennings?"))
-    await bot.settle()
-    assert bot.sent_to(bot.api.default_user["id"], since) == []
 
 
 async def test_a_4000_character_question_gets_a_short_polite_reply(bot: RunningBot) -> None:

@@ -7,6 +7,7 @@ from telegram import InputTextMessageContent
 
 from fake_bot_api import parse_html, utf16_slice
 from simbot.answer import Quote
+from simbot.bot_layout import without_repeats
 from simbot.bot_replies import (
     EXAMPLE_QUESTIONS,
     MORE,
@@ -22,7 +23,7 @@ from simbot.bot_replies import (
 )
 from simbot.crisis import signals_distress
 from simbot.rate_limit import PerUserRateLimit, Verdict
-from support import shipped_answerer
+from support import SEEDS, shipped_answerer
 
 LIMIT = 4096
 NASTY = 'Tom & Jerry <b>said</b> "hi" — 😀 a<b & c>d &amp; ‘quotes’ \u200b and more words. '
@@ -57,11 +58,47 @@ def test_answers_are_valid_html_within_the_limit_whatever_they_hold(size: int) -
         shown += [
             utf16_slice(text, e["offset"], e["length"])
             for e in entities
-            if e["type"] == "blockquote"
+            if e["type"] in ("blockquote", "expandable_blockquote")
         ]
     assert " ".join("".join(shown).split()) == " ".join("".join(q.text for q in quotes).split())
     assert all(m.startswith("❓") for m in messages)
     assert question_of(parse_html(messages[-1])[0]) == " ".join(question.split())
+
+
+def test_no_paragraph_is_shown_twice_in_one_answer() -> None:
+    answerer = shipped_answerer()
+    source = answerer.documents[2].name
+    first, second = answerer.passage(source, 8, 10), answerer.passage(source, 9, 11)
+    other = answerer.passage(source, 9, 10)
+    assert first is not None and second is not None and other is not None
+    kept = without_repeats([first, second, other])
+    assert [(q.paragraph, q.last_paragraph) for q in kept] == [(8, 10), (11, 11)]
+    assert kept[1].text == second.text.split("\n")[-1]
+    seed = (SEEDS / source).read_text(encoding="utf-8")
+    assert all(seed[q.start : q.end] == q.text for q in kept)
+    [message] = answer_html("q", [first, second, other], [source], "simbot_bot")
+    text, entities = parse_html(message)
+    quoted = [
+        utf16_slice(text, e["offset"], e["length"]) for e in entities if "blockquote" in e["type"]
+    ]
+    assert "\n".join(quoted) == f"{first.text}\n{kept[1].text}"
+
+
+def test_the_lead_quote_bolds_its_answering_sentence_only() -> None:
+    answerer = shipped_answerer()
+    answer = answerer.answer("what did NSUN say about the involvement of experts by experience?")
+    [message] = answer_html(answer.question, answer.quotes, [], "")
+    text, entities = parse_html(message)
+    kinds = [e["type"] for e in entities]
+    assert kinds.count("bold") <= 1 + len(answer.quotes)  # the question line, a sentence a quote
+    assert "expandable_blockquote" in kinds
+    bold = [utf16_slice(text, e["offset"], e["length"]) for e in entities if e["type"] == "bold"]
+    for sentence in bold[1:]:  # each a sentence of a quote, within one paragraph, not all of it
+        holder = next(
+            line for q in answer.quotes for line in q.text.split("\n") if sentence in line
+        )
+        assert "\n" not in sentence and len(sentence) < len(holder)
+    assert bold[1:]
 
 
 def test_inline_results_fit_too() -> None:

@@ -684,6 +684,17 @@ async def test_commands_files_chat_actions_and_injected_errors(api: FakeBotApi) 
 
         assert await bot.send_chat_action(chat_id, "typing")
 
+        assert await bot.set_my_description("What I do.")
+        assert await bot.set_my_description("Was ich tue.", language_code="de")
+        assert (await bot.get_my_description(language_code="de")).description == "Was ich tue."
+        assert (await bot.get_my_description(language_code="fr")).description == "What I do."
+        with refused(api, "setMyDescription", "Bad Request: description is too long"):
+            await bot.set_my_description("x" * 513)
+        assert await bot.set_my_short_description("Short.")
+        assert (await bot.get_my_short_description()).short_description == "Short."
+        assert await bot.set_my_short_description("")  # empty removes it
+        assert (await bot.get_my_short_description()).short_description == ""
+
         photo = api.queue_update(api.photo_message_update(caption="look", content=b"PNG!"))
         largest = photo["message"]["photo"][-1]
         file = await bot.get_file(largest["file_id"])

@@ -24,6 +24,7 @@ from aiohttp import web
 
 from fake_bot_api import FakeBotApi, JSONDict, RecordedCall
 from processes import START, free_port, settings_for, start_simbot, stop
+from simbot.bot_followups import shown_passages
 from simbot.bot_replies import QUESTION_MARK
 from simbot.bot_webhook import SECRET_HEADER
 from test_bot_private import QUESTION, assert_shows, button, buttons, expected_quotes
@@ -212,17 +213,21 @@ async def test_one_conversation_across_two_replicas(tmp_path: Path) -> None:
             pressed = api.message(answer["chat"]["id"], answer["message_id"])
             assert [b["text"] for b in buttons(pressed)] == ["Share"]
 
-            # 3. A follow-up, replying to the message replica 1 sent (replica 0).
-            combined = f"{QUESTION} why?"
+            # 3. A follow-up, replying to the message replica 1 sent (replica 0): it moves on
+            # from the passages that message cites, never showing them again.
             reply = await post(api, proxy, api.private_message_update("why?", reply_to=more))
-            assert_shows(reply, combined, expected_quotes(combined)[:3])
+            assert reply["text"].startswith(f"{QUESTION_MARK} why?\n")
+            before, after = shown_passages(more["text"]), shown_passages(reply["text"])
+            assert before and after and not set(before) & set(after)
 
             # 4. A follow-up of the follow-up, replying to replica 0's message (replica 1).
             next_question = "and what did they say next?"
             again = await post(
                 api, proxy, api.private_message_update(next_question, reply_to=reply)
             )
-            assert again["text"].startswith(f"{QUESTION_MARK} {combined} {next_question}")
+            assert again["text"].startswith(f"{QUESTION_MARK} {next_question}\n")
+            [following] = shown_passages(again["text"])
+            assert (following.source, following.first) == (after[0].source, after[0].last + 1)
         finally:
             await proxy.stop()
 

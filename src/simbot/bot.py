@@ -49,6 +49,7 @@ from simbot.bot_handlers import (
     about,
     ask,
     check_index,
+    edited_text,
     error_handler,
     example_button,
     feedback_button,
@@ -81,7 +82,7 @@ logger = logging.getLogger(__name__)
 
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
 
-#: The updates the bot asks Telegram for (edits come too, to be ignored on purpose).
+#: The updates the bot asks Telegram for (edits of recent questions are answered again).
 ALLOWED_UPDATES = [
     UpdateType.MESSAGE,
     UpdateType.EDITED_MESSAGE,
@@ -153,7 +154,9 @@ def add_handlers(application: BotApplication) -> None:
     application.add_handler(TypeHandler(Update, check_index), group=-1)
     application.add_handlers(
         [
-            # Only new messages are questions: edits and channel posts stop here.
+            # A recent edit of a question is answered again; other edits and channel posts
+            # stop here.
+            MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, edited_text),
             MessageHandler(~filters.UpdateType.MESSAGE, ignore),
             CommandHandler("start", start),
             CommandHandler("help", help_command),

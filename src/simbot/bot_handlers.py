@@ -33,6 +33,17 @@ from telegram.error import BadRequest, TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes
 
 from simbot.answer import MAX_QUOTES
+from simbot.bot_followups import (
+    article_end,
+    new_quotes,
+    next_passage,
+    reason_passages,
+    shown_passages,
+    speaker_sentence,
+    title_of,
+    why_question,
+)
+from simbot.bot_moves import Move, asks_something, read_move
 from simbot.bot_replies import (
     ASK_WHAT,
     BAD_LINK,
@@ -54,13 +65,19 @@ from simbot.bot_replies import (
     SUPPORT_START,
     UNKNOWN_COMMAND,
     about_html,
+    advice_html,
     answer_html,
     answer_keyboard,
     cited_passages,
     clean_question,
+    edited_recently,
+    end_of_article_html,
+    english_only_html,
     follow_up,
     help_html,
     inline_results,
+    no_reason_html,
+    no_speaker_html,
     not_covered_html,
     parse_callback_data,
     parse_passage_payload,
@@ -68,6 +85,7 @@ from simbot.bot_replies import (
     question_of,
     rate_limited,
     share_button,
+    source_html,
     sources_html,
     support_html,
     support_keyboard,
@@ -78,6 +96,7 @@ from simbot.bot_replies import (
 )
 from simbot.bot_retry import GaveUp
 from simbot.crisis import Concern, asked_question, concern_of, gentle_order, signals_distress
+from simbot.language import reads_as_foreign
 from simbot.rate_limit import PerUserRateLimit, Verdict
 from simbot.redact import redact
 from simbot.unanswered import DECLINED, UnansweredLog, open_log
@@ -106,6 +125,8 @@ class Edition:
     answerer: Answerer
     #: The articles' file names, in index order (for passage links).
     names: tuple[str, ...]
+    #: The index's words (names, acronyms): English enough for ``reads_as_foreign``.
+    vocabulary: frozenset[str] = frozenset()
 
     @property
     def sources(self) -> Sources:
@@ -115,7 +136,8 @@ class Edition:
     @classmethod
     def of(cls, answerer: Answerer) -> Edition:
         """The edition of ``answerer``'s index."""
-        return cls(answerer, tuple(d.name for d in answerer.documents))
+        names = tuple(d.name for d in answerer.documents)
+        return cls(answerer, names, frozenset(answerer.index.terms))
 
     def answer(self, question: str) -> Answer:
         """Every quote the engine has for ``question`` (the first few are shown, More the rest)."""
@@ -174,10 +196,20 @@ async def check_index(update: object, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def set_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Sets the command menus Telegram shows in private chats and in groups."""
+    """Sets the command menus in private chats and in groups, and the bot's descriptions."""
     bot = application.bot
     await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
     await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+    settings = cast(BotServices, application.bot_data[SERVICES]).settings
+    try:
+        # An empty setting leaves what was set in @BotFather alone (an empty one would clear it).
+        if settings.bot_description.strip():
+            await bot.set_my_description(settings.bot_description.strip())
+        if settings.bot_short_description.strip():
+            await bot.set_my_short_description(settings.bot_short_description.strip())
+    except TelegramError as error:
+        # The shop window only: a Bot API server without these methods still gets a working bot.
+        logger.warning("could not set the bot's descriptions: %s", redact(str(error), [bot.token]))
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -272,6 +304,10 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not mentioned and not _replies_to_bot(message, context.bot.id):
         return  # Group chatter is not for us: stay silent.
     text = _without_mentions(message.text, username)
+    if not mentioned and not asks_something(text):
+        # A reply to the bot that asks nothing ("thanks", "lol", "so grim", an emoji) is said
+        # to the group, not to us: an answer (or "not in my sources") would only be noise.
+        return
     if not clean_question(text):
         if await _within_rate_limit(update, context):
             await message.reply_html(MENTION_WHAT)
@@ -315,8 +351,10 @@ async def _reply_with_answer(
     else:
         replied = message.reply_to_message if _replies_to_bot(message, context.bot.id) else None
         previous = question_of(replied.text) if replied is not None else None
-        question, answer = _answer_with_context(edition, settings, question, previous)
-        await _reply_with_quotes(context, message, question, answer)
+        if replied is not None and previous is not None:
+            await _reply_to_follow_up(context, message, question, previous, replied.text)
+        else:
+            await _reply_with_quotes(context, message, question, edition.answer(question))
     if concern is Concern.TOPIC:
         # About suicide or self-harm, not (as far as the words say) personal: the answer first,
         # then one short line, in case it is personal after all.
@@ -375,8 +413,15 @@ async def _reply_with_quotes(
     edition = services(context).edition()
     log = open_log(settings.unanswered_db, settings.unanswered_days)
     if not answer.answered:
+        if reads_as_foreign(question, services(context).edition().vocabulary):
+            await message.reply_html(english_only_html(question))
+            return
         no_words = answer.reason in ("empty", "no-words")
-        await message.reply_html(NO_WORDS if no_words else not_covered_html(question))
+        if answer.reason == "advice":
+            # News reports cannot advise anyone on their own care: the maintainers' signpost.
+            await message.reply_html(advice_html(question, settings.advice_message))
+        else:
+            await message.reply_html(NO_WORDS if no_words else not_covered_html(question))
         if log is not None and answer.reason == "not-covered" and not signals_distress(question):
             await _keep(log, DECLINED, question)
         return
@@ -386,16 +431,90 @@ async def _reply_with_quotes(
     await _reply_all(message, texts, keyboard)
 
 
-def _answer_with_context(
-    edition: Edition, settings: Settings, question: str, previous: str | None
-) -> tuple[str, Answer]:
-    """The question as read (with what it follows up, if that finds an answer) and its answer."""
-    if previous:
-        combined = follow_up(previous, question, settings.max_question_length)
-        answer = edition.answer(combined)
-        if answer.answered:
-            return combined, answer
-    return question, edition.answer(question)
+async def _reply_to_follow_up(
+    context: ContextTypes.DEFAULT_TYPE,
+    message: Message,
+    text: str,
+    previous: str,
+    replied_text: str | None,
+) -> None:
+    """Answers a reply to one of our answers as a move from the passages that answer showed.
+
+    The question line is always the reply's own words, never the thread run together; what
+    was shown is read back from the answer's citations (nothing is remembered).
+    """
+    answerer = services(context).edition().answerer
+    shown = shown_passages(replied_text)
+    move = read_move(text)
+    if shown and move is Move.NEXT:
+        following = next_passage(answerer, shown[0])
+        if following is None:
+            await message.reply_html(end_of_article_html(text, article_end(answerer, shown[0])))
+        else:
+            await _reply_with_moved_quotes(context, message, text, previous, [following])
+    elif shown and move is Move.SPEAKER:
+        speaker = speaker_sentence(answerer, shown[0])
+        if speaker is None:
+            await message.reply_html(no_speaker_html(text))
+        else:
+            await _reply_with_moved_quotes(context, message, text, previous, [speaker])
+    elif shown and move is Move.SOURCE:
+        titles = [title_of(answerer, passage.source) for passage in shown]
+        names = services(context).edition().names
+        await message.reply_html(
+            source_html(text, shown, titles, names, context.bot.username),
+            reply_markup=InlineKeyboardMarkup([[share_button(previous)]]),
+        )
+    elif shown and move is Move.WHY:
+        # The reason is most often told in the next paragraphs; else, what the articles say
+        # when asked why. Never the passages already shown.
+        asked = services(context).edition().answer(why_question(previous))
+        found = new_quotes([*reason_passages(answerer, shown[0]), *asked.quotes], shown)
+        if found:
+            await _reply_with_moved_quotes(context, message, text, previous, found)
+        else:
+            await message.reply_html(no_reason_html(text))
+    elif move is Move.REMARK:
+        # "thanks", "lol": read alone, never with the old question (which would post the same
+        # answer again). Groups never get here: a remark there gets silence.
+        await _reply_with_quotes(context, message, text, services(context).edition().answer(text))
+    else:
+        await _reply_to_new_question(context, message, text, previous)
+
+
+async def _reply_to_new_question(
+    context: ContextTypes.DEFAULT_TYPE, message: Message, text: str, previous: str
+) -> None:
+    """A question of its own in reply to an answer: answered alone, or with the old one as context
+    when alone it finds nothing ("and the police?")."""
+    found = services(context)
+    edition = found.edition()
+    answer = edition.answer(text)
+    if answer.answered:
+        await _reply_with_quotes(context, message, text, answer)
+        return
+    combined = edition.answer(follow_up(previous, text, found.settings.max_question_length))
+    if combined.answered:
+        await _reply_with_moved_quotes(context, message, text, previous, list(combined.quotes))
+    else:
+        await _reply_with_quotes(context, message, text, answer)
+
+
+async def _reply_with_moved_quotes(
+    context: ContextTypes.DEFAULT_TYPE,
+    message: Message,
+    text: str,
+    previous: str,
+    quotes: Sequence[Quote],
+) -> None:
+    """A follow-up's quotes under the reply's own words; Share offers the question it followed.
+
+    No More button: its question line is a move ("why?"), which More could not answer alone.
+    """
+    edition = services(context).edition()
+    shown = list(quotes)[: services(context).settings.answer_quotes]
+    texts = answer_html(text, shown, edition.names, context.bot.username, edition.sources)
+    await _reply_all(message, texts, InlineKeyboardMarkup([[share_button(previous)]]))
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -403,6 +522,27 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is not None and await _within_rate_limit(update, context):
         await message.reply_html(NON_TEXT)
+
+
+async def edited_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers an edited question again, as if newly asked, when the edit is recent.
+
+    Someone who fixes a typo right after asking expects the fixed question answered; an edit of
+    an old message is tidying up, not asking. What counts as asked is as for new messages.
+    """
+    message = update.edited_message
+    if message is None or message.text is None or not edited_recently(message):
+        return
+    command, _, _ = message.text.partition(" ")
+    username = context.bot.username or ""
+    if command.lower() in ("/ask", f"/ask@{username.lower()}"):
+        await ask(update, context)
+    elif command.startswith("/"):
+        return  # other commands are not questions: nothing to answer again
+    elif message.chat.type == ChatType.PRIVATE:
+        await private_text(update, context)
+    else:
+        await group_text(update, context)
 
 
 async def ignore(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -452,7 +592,10 @@ async def more_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if "not modified" not in str(error).lower():  # pressed twice: already done
             raise
     if rest:
-        texts = answer_html(question, rest, edition.names, context.bot.username, edition.sources)
+        before = answer.quotes[:shown]
+        texts = answer_html(
+            question, rest, edition.names, context.bot.username, edition.sources, before
+        )
         feedback = open_log(found.settings.unanswered_db, found.settings.unanswered_days)
         keyboard = answer_keyboard(
             question, shown + len(rest), len(answer.quotes), feedback is not None
@@ -661,6 +804,7 @@ __all__ = [
     "answer_question",
     "ask",
     "check_index",
+    "edited_text",
     "error_handler",
     "example_button",
     "feedback_button",

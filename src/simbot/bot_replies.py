@@ -11,6 +11,7 @@ More button and follow-up replies read the question back from the message they b
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import json
@@ -24,6 +25,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
+    Message,
 )
 from telegram.constants import (
     InlineKeyboardButtonLimit,
@@ -36,9 +38,14 @@ from telegram.constants import (
 from telegram.helpers import create_deep_linked_url
 
 from simbot import __version__
+from simbot.answer import Citation
+from simbot.bot_layout import quote_layout_html, without_repeats
+from simbot.examples import examples
+from simbot.messages import NOT_FROM_THE_ARTICLES
 from simbot.render import (
     EMPTY_QUESTION,
     NO_ANSWER,
+    citation_label,
     pack_html,
     provenance_label,
     quote_html,
@@ -48,6 +55,7 @@ from simbot.render import (
 
 if TYPE_CHECKING:
     from simbot.answer import Answerer, Quote
+    from simbot.bot_followups import Shown
     from simbot.index import DocumentEntry
     from simbot.provenance import Sources
 
@@ -58,12 +66,9 @@ QUESTION_MARK = "❓"
 #: Marks the support message, which is ours and not the articles'.
 SUPPORT_MARK = "💛"
 
-#: Offered by /start as buttons; each is answered by the shipped articles.
-EXAMPLE_QUESTIONS = (
-    "What is Serenity Integrated Mentoring?",
-    "Who started the StopSIM campaign?",
-    "Why did the StopSIM Coalition disband?",
-)
+#: Offered by /start as buttons; each is answered well by the shipped articles (data/examples.txt,
+#: held to its expected passages by tests/test_examples.py).
+EXAMPLE_QUESTIONS = tuple(example.question for example in examples())
 
 #: Callback data of the buttons: ``more:<quotes shown>`` and ``ask:<example number>``.
 MORE = "more"
@@ -99,18 +104,21 @@ _PAYLOAD_RE = re.compile(r"[A-Za-z0-9_-]+")
 
 # -- plain texts --------------------------------------------------------------------------------
 
+#: The example question of the hints, as Telegram HTML.
+_EXAMPLE = html.escape(EXAMPLE_QUESTIONS[1], quote=False)
+
 NOT_COVERED = (
     f"{html.escape(NO_ANSWER)}\n\nSee /sources for the articles I quote, or ask in other words."
 )
 NO_WORDS = (
-    f"{html.escape(EMPTY_QUESTION)} For example: <i>{html.escape(EXAMPLE_QUESTIONS[1])}</i>\n"
+    f"{html.escape(EMPTY_QUESTION)} For example: <i>{_EXAMPLE}</i>\n"
     "See /help for more."
 )
 NON_TEXT = "I can only read text. Please type your question about the SIM scheme or StopSIM."
 UNKNOWN_COMMAND = "I don't know that command. See /help for what I can do."
 ASK_WHAT = (
     "Ask me a question after the command, e.g. "
-    f"<code>/ask {html.escape(EXAMPLE_QUESTIONS[1])}</code>"
+    f"<code>/ask {_EXAMPLE}</code>"
 )
 MENTION_WHAT = "Yes? Ask me a question about the SIM scheme or StopSIM after my name."
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
@@ -211,8 +219,8 @@ def help_html(bot_username: str) -> str:
     return (
         "<b>How to ask</b>\n"
         "• Here: just send a question, in your own words.\n"
-        "• Reply to one of my answers to follow it up, e.g. <i>why?</i> or "
-        "<i>what did they say next?</i>\n"
+        "• Reply to one of my answers to follow it up: <i>what did they say next?</i>, "
+        "<i>who said that?</i>, <i>why?</i>, <i>source?</i> or a new question.\n"
         f"• In a group: mention me (<code>{bot} your question</code>), reply to one of my "
         "messages, or use <code>/ask your question</code>.\n"
         f"• In any chat: type <code>{bot} your question</code> and pick a passage to send.\n\n"
@@ -233,8 +241,9 @@ def about_html(answerer: Answerer) -> str:
     return (
         "<b>How answers are made</b>\n"
         f"I look your question up in an index of {len(documents)} news articles and reply with "
-        "the passages that match it best, copied word for word. The words of your question are "
-        "in bold, and under each passage is the file and paragraph it comes from.\n\n"
+        "the passages that match it best, copied word for word. The sentence that answers is in "
+        "bold (tap a folded passage to read it all), and under each passage is the file and "
+        "paragraph it comes from.\n\n"
         "I never generate, summarise or paraphrase: every answer is verbatim text from the "
         "articles. When no passage covers a question, I say so.\n\n"
         f"Index version <code>{html.escape(index_version(answerer))}</code>: "
@@ -313,17 +322,91 @@ def answer_html(
     names: Sequence[str],
     bot_username: str,
     sources: Sources | None = None,
+    before: Sequence[Quote] = (),
 ) -> list[str]:
-    """Quotes as messages: the question first, then each quote with its citation and link."""
+    """Quotes as messages: the question first, then each quote with its citation and link.
+
+    Laid out for a phone (``simbot.bot_layout``): the first quote leads, its answering sentence
+    in bold and its context folded; the others follow folded. No paragraph is shown twice, nor
+    one of ``before`` (the quotes an earlier message of the answer showed).
+    """
     header = question_header(question)
     blocks: list[str] = []
-    for quote in quotes:
+    for n, quote in enumerate(without_repeats(quotes, before)):
         link = passage_link_html(bot_username, names, quote)
         room = MAX_TEXT - telegram_length(header) - 2 - telegram_length(link)
-        pieces = quote_html(quote, room, sources)
+        block = quote_layout_html(quote, lead=n == 0, sources=sources)
+        if telegram_length(block) <= room:
+            blocks.append(block + link)
+            continue
+        pieces = quote_html(quote, room, sources)  # too long for one message: cut at white space
         pieces[-1] += link
         blocks.extend(pieces)
     return pack_html(blocks, MAX_TEXT, header)
+
+
+def end_of_article_html(question: str, last: int) -> str:
+    """The reply to "next" when the quote was the article's end."""
+    return f"{question_header(question)}\n\nThat was the end of the article (¶{last} is its last)."
+
+
+def no_speaker_html(question: str) -> str:
+    """The reply to "who said that?" when no sentence near the quote says who said it."""
+    return (
+        f"{question_header(question)}\n\nThe article doesn't say who said that in the words "
+        "around the quote. The link under the quote opens it in full."
+    )
+
+
+def no_reason_html(question: str) -> str:
+    """The reply to "why?" when the articles give no reason beyond the passages shown."""
+    return (
+        f"{question_header(question)}\n\nI found no other passage giving a reason: "
+        "the quotes above are all the articles say about it."
+    )
+
+
+def source_html(
+    question: str,
+    shown: Sequence[Shown],
+    titles: Sequence[str],
+    names: Sequence[str],
+    bot_username: str,
+) -> str:
+    """The reply to "source?": each quote's article, citation and link."""
+    lines = []
+    for passage, title in zip(shown, titles, strict=True):
+        label = citation_label(Citation(passage.source, passage.first), passage.last)
+        url = passage_url(bot_username, names, passage.source, passage.first, passage.last)
+        link = f' · <a href="{html.escape(url)}">link</a>' if url else ""
+        lines.append(f"📄 “{html.escape(title)}”\n<i>— {html.escape(label)}</i>{link}")
+    return pack_html(lines, MAX_TEXT, question_header(question))[0]
+
+
+#: An edit this soon after its message is a correction of a question, answered again.
+EDIT_WINDOW = dt.timedelta(minutes=15)
+
+
+def edited_recently(message: Message) -> bool:
+    """Whether ``message`` was edited within ``EDIT_WINDOW`` of being sent."""
+    edited = message.edit_date or dt.datetime.now(dt.UTC)
+    return edited - message.date <= EDIT_WINDOW
+
+
+def english_only_html(question: str) -> str:
+    """The reply to a question in another language: the articles, and the bot, are English."""
+    return (
+        f"{question_header(question)}\n\nSorry, I only read English: the articles I quote are "
+        f"in English. Please ask in English, e.g. <i>{_EXAMPLE}</i>"
+    )
+
+
+def advice_html(question: str, advice: str) -> str:
+    """The reply to a question asking for advice on the asker's own situation: the signpost."""
+    return (
+        f"{question_header(question)}\n\nℹ️ <b>{NOT_FROM_THE_ARTICLES}</b>\n"
+        f"{html.escape(advice)}"
+    )
 
 
 def not_covered_html(question: str) -> str:

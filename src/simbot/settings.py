@@ -24,6 +24,18 @@ DEFAULT_CRISIS_MESSAGE = (
     "If you are in danger now, call 999 (UK) or 112."
 )
 
+#: "What can this bot do?": the first words a new user sees, in the empty chat (up to 512).
+DEFAULT_BOT_DESCRIPTION = (
+    "I answer questions about the Serenity Integrated Mentoring (SIM) scheme and the StopSIM "
+    "campaign with passages copied word for word from a few news articles, each with the file "
+    "and paragraph it comes from. I never write answers of my own. Ask in English, in your own "
+    "words: for example, who started the StopSIM campaign?"
+)
+#: On the bot's profile page and in shared links (up to 120).
+DEFAULT_BOT_SHORT_DESCRIPTION = (
+    "Answers about the SIM scheme and StopSIM, quoted word for word from news articles."
+)
+
 
 class Settings(BaseSettings):
     """simbot's configuration; each field is read from ``SIMBOT_<FIELD NAME>``."""
@@ -113,6 +125,18 @@ class Settings(BaseSettings):
     )
     unanswered_days: int = Field(
         default=90, ge=1, description="Days an entry of the unanswered log is kept."
+    )
+    bot_description: str = Field(
+        default=DEFAULT_BOT_DESCRIPTION,
+        max_length=512,
+        description='The bot\'s description ("What can this bot do?"), set at start-up; empty: '
+        "left as set in @BotFather.",
+    )
+    bot_short_description: str = Field(
+        default=DEFAULT_BOT_SHORT_DESCRIPTION,
+        max_length=120,
+        description="The bot's short description (profile page, shared links), set at start-up; "
+        "empty: left as set in @BotFather.",
     )
     log_level: str = Field(
         default="INFO", description="Logging level of `simbot run` (DEBUG, INFO, WARNING, ...)."

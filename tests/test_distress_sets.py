@@ -1,4 +1,4 @@
-"""The distress recogniser against the two sets written for it, blind (see data/README.md).
+"""The distress recogniser against the three sets written for it, blind (see data/README.md).
 
 Recall: the share of messages of personal distress (or worry for someone close) read as such.
 False alarms: the share of messages on the same subjects, not personal distress, read as such.
@@ -10,7 +10,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from simbot.distress import Concern, read_message
+from simbot.crisis import concern_of
+from simbot.distress import Concern
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -31,23 +32,23 @@ def report(name: str, missed: list[dict[str, str]], total: int) -> str:
     return "\n".join(lines)
 
 
-def test_the_sets_were_written_by_two_writers_and_are_large_enough() -> None:
+def test_the_sets_were_written_by_three_writers_and_are_large_enough() -> None:
     distress, not_distress = messages("distress"), messages("not_distress")
-    assert {m["writer"] for m in distress} == {m["writer"] for m in not_distress} == {"a", "b"}
+    assert {m["writer"] for m in distress} == {m["writer"] for m in not_distress} == {"a", "b", "c"}
     assert len(distress) >= 200 and len(not_distress) >= 150
 
 
 def test_recall_and_false_alarms_meet_the_bars() -> None:
     distress, not_distress = messages("distress"), messages("not_distress")
-    missed = [m for m in distress if read_message(m["text"]).concern is not Concern.PERSONAL]
-    alarms = [m for m in not_distress if read_message(m["text"]).concern is Concern.PERSONAL]
+    missed = [m for m in distress if concern_of(m["text"]) is not Concern.PERSONAL]
+    alarms = [m for m in not_distress if concern_of(m["text"]) is Concern.PERSONAL]
     recall = 1 - len(missed) / len(distress)
     false_alarms = len(alarms) / len(not_distress)
     print(
         f"recall {recall:.3f} ({len(distress) - len(missed)}/{len(distress)}), "
         f"false alarms {false_alarms:.3f} ({len(alarms)}/{len(not_distress)})"
     )
-    for writer in ("a", "b"):
+    for writer in ("a", "b", "c"):
         mine = [m for m in distress if m["writer"] == writer]
         theirs = [m for m in not_distress if m["writer"] == writer]
         print(
@@ -57,3 +58,14 @@ def test_recall_and_false_alarms_meet_the_bars() -> None:
         )
     assert recall >= MIN_RECALL, report("missed", missed, len(distress))
     assert false_alarms <= MAX_FALSE_ALARMS, report("false alarms", alarms, len(not_distress))
+
+
+def test_the_shipped_meaning_weights_are_a_refit_of_the_sets() -> None:
+    import subprocess
+    import sys
+
+    tool = Path(__file__).resolve().parent.parent / "tools" / "fit_distress.py"
+    done = subprocess.run(
+        [sys.executable, str(tool), "--check"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -168,6 +168,7 @@ class Answerer:
         *,
         learned: bool = True,
         semantic: bool = True,
+        paraphrases: bool = True,
     ) -> None:
         self.index = index
         self.analyzer = analyzer or Analyzer(known=index if index.analyzed_alike else None)
@@ -177,6 +178,8 @@ class Answerer:
         self.ranker: Ranker | None = shipped() if learned else None
         #: Whether meaning-level matching was asked for (``SIMBOT_SEMANTIC``), had or not.
         self.semantic = semantic
+        #: Whether questions are read with the everyday-wording list (off only to measure it).
+        self.paraphrases = paraphrases
         self._boilerplate = np.array(sorted(index.boilerplate), dtype=np.int64)
         rows = index.paragraphs
         self._doc_sizes = np.bincount(rows[:, DOC]) if len(rows) else np.zeros(0, dtype=np.int64)
@@ -213,7 +216,7 @@ class Answerer:
     def answer(self, question: str, limit: int = DEFAULT_QUOTES) -> Answer:
         """The best quotes for ``question`` (at most ``limit``), or a reason why there are none."""
         limit = max(1, min(limit, MAX_QUOTES))
-        query = parse(question, self.index, self.analyzer, self.aliases)
+        query = parse(question, self.index, self.analyzer, self.aliases, self.paraphrases)
         if not query.concepts:
             return Answer(question, (), "empty" if not question.strip() else "no-words")
         if query.kind is Kind.ADVICE:
@@ -233,7 +236,7 @@ class Answerer:
 
         For fitting the ranker (``tools/fit_ranker.py``): the features do not depend on it.
         """
-        query = parse(question, self.index, self.analyzer, self.aliases)
+        query = parse(question, self.index, self.analyzer, self.aliases, self.paraphrases)
         found = self._engine_candidates(query) if query.concepts else []
         return query, found, self.features(query, found)
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from simbot.distress import Concern, read_message
+from simbot.distress_model import reads_as_distress
 
 Q = TypeVar("Q")
 
@@ -31,8 +32,15 @@ _QUESTION_START = frozenset(
 
 
 def concern_of(text: str) -> Concern:
-    """How worrying ``text`` is: NONE, TOPIC (about suicide or self-harm) or PERSONAL."""
-    return read_message(text).concern
+    """How worrying ``text`` is: NONE, TOPIC (about suicide or self-harm) or PERSONAL.
+
+    Read by the patterns and by meaning (``distress_model``): either finding personal distress
+    is enough, since missing a person in crisis costs far more than a support message too many.
+    """
+    concern = read_message(text).concern
+    if concern is not Concern.PERSONAL and reads_as_distress(text):
+        return Concern.PERSONAL
+    return concern
 
 
 def signals_distress(text: str) -> bool:

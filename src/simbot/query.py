@@ -190,7 +190,9 @@ def bounded_question(question: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())[:MAX_QUESTION_CHARS]
 
 
-def parse(question: str, index: Index, analyzer: Analyzer, aliases: AliasTable) -> Query:
+def parse(
+    question: str, index: Index, analyzer: Analyzer, aliases: AliasTable, everyday: bool = True
+) -> Query:
     """The concepts and kind of ``question``, matched against ``index``'s vocabulary."""
     text = bounded_question(question)
     n = len(index.paragraphs)
@@ -201,8 +203,9 @@ def parse(question: str, index: Index, analyzer: Analyzer, aliases: AliasTable) 
     plain = spell_out_chat(text)
     words = _ABBREVIATION_RE.sub(lambda m: squeeze(m.group()), _QUESTION_FRAME_RE.sub(" ", plain))
     tokens = tokenize(words)[:MAX_QUESTION_WORDS]
-    everyday = find([t.folded for t in tokens], analyzer.lemmas)
-    reworded = {n for p in everyday for n in range(p.start, p.end)}
+    # ``everyday=False``: without the everyday-wording list (for the ablation, tools/ablation.py).
+    phrases = find([t.folded for t in tokens], analyzer.lemmas) if everyday else []
+    reworded = {n for p in phrases for n in range(p.start, p.end)}
     positions: list[int] = []
     for position, token in enumerate(tokens):
         term = None if token.folded in analyzer.question_words else analyzer.term(token.folded)
@@ -225,7 +228,7 @@ def parse(question: str, index: Index, analyzer: Analyzer, aliases: AliasTable) 
         positions.append(position)
         terms_in_order.append(term)
     _add_acronyms_of_names(concepts, terms_in_order, index, aliases)
-    _add_paraphrases(concepts, positions, everyday, tokens, index, analyzer)
+    _add_paraphrases(concepts, positions, phrases, tokens, index, analyzer)
     for concept in concepts:
         concept.idf = (
             float(index.idf[concept.own]) if concept.own is not None else

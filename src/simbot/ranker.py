@@ -66,23 +66,28 @@ class Ranker:
         return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float64)
 
     def to_json(self) -> dict[str, Any]:
-        """The weights as the shipped file holds them (rounded: the file is reviewed by eye)."""
+        """The weights as the shipped file holds them (eight significant digits: read by eye,
+        and a small scale never rounds to zero)."""
+
+        def short(values: FloatArray) -> list[float]:
+            return [float(f"{float(v):.8g}") for v in values]
+
         return {
             "features": list(self.features),
-            "mean": [round(float(v), 6) for v in self.mean],
-            "scale": [round(float(v), 6) for v in self.scale],
-            "weights": [round(float(v), 6) for v in self.weights],
-            "bias": round(self.bias, 6),
+            "mean": short(self.mean),
+            "scale": short(self.scale),
+            "weights": short(self.weights),
+            "bias": float(f"{self.bias:.8g}"),
         }
 
     @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> Ranker:
-        """A ranker from its JSON form; ``ValueError`` when it does not fit ``FEATURES``."""
+    def from_json(cls, raw: dict[str, Any], expected: tuple[str, ...] = FEATURES) -> Ranker:
+        """A ranker from its JSON form; ``ValueError`` when it does not fit ``expected``."""
         features = tuple(str(f) for f in raw["features"])
-        if features != FEATURES:
-            raise ValueError(f"the ranker was fitted on other features: {features}")
+        if features != expected:
+            raise ValueError(f"the ranker was fitted on other features: {features[:20]}")
         arrays = [np.asarray(raw[k], dtype=np.float64) for k in ("mean", "scale", "weights")]
-        if any(a.shape != (len(FEATURES),) for a in arrays) or not np.all(arrays[1] > 0):
+        if any(a.shape != (len(expected),) for a in arrays) or not np.all(arrays[1] > 0):
             raise ValueError("the ranker's arrays do not match its features")
         return cls(features, arrays[0], arrays[1], arrays[2], float(raw["bias"]))
 
@@ -95,7 +100,13 @@ def shipped() -> Ranker | None:
     return Ranker.from_json(json.loads(path.read_text("utf-8")))
 
 
-def fit(matrix: FloatArray, labels: FloatArray, sample_weight: FloatArray | None = None) -> Ranker:
+def fit(
+    matrix: FloatArray,
+    labels: FloatArray,
+    sample_weight: FloatArray | None = None,
+    features: tuple[str, ...] = FEATURES,
+    l2: float = L2,
+) -> Ranker:
     """Logistic regression with a ridge penalty, fitted by Newton's method.
 
     Deterministic (no random start, no shuffling), so the shipped weights can be refitted and
@@ -108,7 +119,7 @@ def fit(matrix: FloatArray, labels: FloatArray, sample_weight: FloatArray | None
     y = labels.astype(np.float64)
     w_sample = np.ones(len(y)) if sample_weight is None else sample_weight
     beta = np.zeros(x.shape[1])
-    penalty = np.full(x.shape[1], L2)
+    penalty = np.full(x.shape[1], l2)
     penalty[-1] = 0.0  # the bias is not penalised
     for _ in range(_NEWTON_STEPS):
         p = 1.0 / (1.0 + np.exp(-(x @ beta)))
@@ -118,7 +129,7 @@ def fit(matrix: FloatArray, labels: FloatArray, sample_weight: FloatArray | None
         beta -= step
         if float(np.abs(step).max()) < 1e-10:
             break
-    return Ranker(FEATURES, mean, scale, beta[:-1].copy(), float(beta[-1]))
+    return Ranker(features, mean, scale, beta[:-1].copy(), float(beta[-1]))
 
 
 def reciprocal_ranks(values: Sequence[float]) -> FloatArray:

@@ -32,10 +32,18 @@ FEATURES = tuple(f"meaning_{n}" for n in range(DIMENSIONS))
 THRESHOLD = 0.8
 #: Ridge penalty of the fit: 384 features from about a thousand messages.
 L2 = 10.0
-#: Sentences read on their own: at most this many, of at least this many words.
+#: Sentences read on their own: at most this many.
 MAX_SENTENCES = 20
-MIN_SENTENCE_WORDS = 3
+#: Text the model reads needs this many different words: it reads a short message ("thanks",
+#: "ok", an emoji) or a repeated one as distress, having seen few such among its examples. The
+#: patterns read those alone.
+MIN_DISTINCT_WORDS = 4
+#: A longer message is read sentence by sentence only: the model would read its first 256
+#: tokens alone, and a long run of text unlike its examples (a question pasted many times) is
+#: no message of distress as a whole.
+MAX_WHOLE_WORDS = 120
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 
 @cache
@@ -48,18 +56,25 @@ def shipped() -> tuple[Ranker, str] | None:
     return Ranker.from_json(raw, FEATURES), str(raw.get("model_sha256", ""))
 
 
+def readable(text: str) -> bool:
+    """Whether ``text`` has enough different words for the model to read it."""
+    return len({w.lower() for w in _WORD_RE.findall(text)}) >= MIN_DISTINCT_WORDS
+
+
 def pieces(text: str) -> list[str]:
-    """The message, then each of its sentences long enough to say something."""
-    sentences = [s for s in _SENTENCE_RE.split(text) if len(s.split()) >= MIN_SENTENCE_WORDS]
-    return [text, *sentences[:MAX_SENTENCES]] if len(sentences) > 1 else [text]
+    """The message, then each of its sentences, that the model can read."""
+    sentences = [s for s in _SENTENCE_RE.split(text) if readable(s)]
+    whole = [text] if readable(text) and len(text.split()) <= MAX_WHOLE_WORDS else []
+    return whole + sentences[:MAX_SENTENCES] if len(sentences) > 1 else whole
 
 
 def probabilities(texts: Sequence[str], embedder: Embedder, ranker: Ranker) -> FloatArray:
     """For each text, the highest probability of distress of it whole or of one sentence."""
     out = np.zeros(len(texts))
     for n, text in enumerate(texts):
-        vectors = embedder.embed(pieces(text)).astype(np.float64)
-        out[n] = float(ranker.score(vectors).max())
+        read = pieces(text)
+        if read:
+            out[n] = float(ranker.score(embedder.embed(read).astype(np.float64)).max())
     return out
 
 

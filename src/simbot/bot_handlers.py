@@ -95,7 +95,7 @@ from simbot.bot_replies import (
     welcome_keyboard,
 )
 from simbot.bot_retry import GaveUp
-from simbot.crisis import Concern, asked_question, concern_of, gentle_order, signals_distress
+from simbot.crisis import Concern, asked_question, concern_of, gentle_order
 from simbot.language import reads_as_foreign
 from simbot.rate_limit import PerUserRateLimit, Verdict
 from simbot.redact import redact
@@ -323,7 +323,8 @@ async def answer_question(
     A reply to one of our answers is read together with the question that answer answered.
     """
     question = clean_question(text)
-    if concern_of(question) is Concern.PERSONAL:
+    concern = concern_of(question)
+    if concern is Concern.PERSONAL:
         # Never "you're asking too fast" to a person in distress (many short messages in a row
         # are how some people write in crisis): the support message always goes; only the
         # answer to what they asked of the articles waits for the rate limit.
@@ -332,17 +333,22 @@ async def answer_question(
         await _reply_in_distress(context, message, question, answer=allowed)
         return
     if await _within_rate_limit(update, context):
-        await _reply_with_answer(context, message, text)
+        await _reply_with_answer(context, message, text, concern)
 
 
 async def _reply_with_answer(
-    context: ContextTypes.DEFAULT_TYPE, message: Message, text: str
+    context: ContextTypes.DEFAULT_TYPE,
+    message: Message,
+    text: str,
+    concern: Concern | None = None,
 ) -> None:
+    """``concern``: how worrying the text is, when the caller has read it already (reading it
+    by meaning runs the sentence model)."""
     found = services(context)
     settings = found.settings
     edition = found.edition()
     question = clean_question(text)
-    concern = concern_of(question)
+    concern = concern_of(question) if concern is None else concern
     if concern is Concern.PERSONAL:
         await _reply_in_distress(context, message, question)
         return
@@ -422,8 +428,8 @@ async def _reply_with_quotes(
             await message.reply_html(advice_html(question, settings.advice_message))
         else:
             await message.reply_html(NO_WORDS if no_words else not_covered_html(question))
-        if log is not None and answer.reason == "not-covered" and not signals_distress(question):
-            await _keep(log, DECLINED, question)
+        if log is not None and answer.reason == "not-covered":
+            await _keep(log, DECLINED, question)  # the log itself refuses a message of distress
         return
     shown = list(quotes if quotes is not None else answer.quotes)[: settings.answer_quotes]
     texts = answer_html(question, shown, edition.names, context.bot.username, edition.sources)

@@ -76,10 +76,12 @@ _WHO_RE = re.compile(
     r"|president|officer|coalition of|group of|members?)\b",
     re.IGNORECASE,
 )
-# A reason given: "because", "after", "due to", "as a result", "so that", "in order to".
-_REASON_RE = re.compile(
-    r"\b(?:because|since|after|due to|as a result|so that|in order to|reasons?|following|concerns?"
-    r"|amid|despite|led to|caused|thanks to)\b",
+#: Words that give a reason ("because", "due to", "as a result"): what answers "why" (here and
+#: in the bot's "why?" follow-up).
+REASON_RE = re.compile(
+    r"\b(?:because|since|after|due to|owing to|as a result|so that|in order to|the reasons?"
+    r"|reasons?|following|concerns?|amid|despite|led to|caused|thanks to|made it|making it"
+    r"|meant that)\b",
     re.IGNORECASE,
 )
 _WHERE_RE = re.compile(r"\b(?:in|on|at|across|from) (?:the )?[A-Z][a-z]+")
@@ -90,7 +92,7 @@ _KIND_RES = {
     Kind.DURATION: _DURATION_RE,
     Kind.WHO: _WHO_RE,
     Kind.WHERE: _WHERE_RE,
-    Kind.WHY: _REASON_RE,
+    Kind.WHY: REASON_RE,
 }
 
 
@@ -147,6 +149,7 @@ class Candidate:
     #: The engine's hand-made score (BM25 share, coverage, kind, word pairs).
     engine: float = 0.0
     phrase: float = 0.0
+    #: 0-based place in BM25's order (``len(hits)`` for a paragraph only the model found).
     bm25_rank: int = 0
     #: Cosine with the question, and 1-based rank by it (exact among the ``semantic.RANKED``
     #: nearest, ``RANKED + 1`` beyond; 0 when meaning-level matching is off).
@@ -290,7 +293,8 @@ class Answerer:
             candidates.append(
                 Candidate(
                     pid, bm25, coverage, kind_match, engine, phrase,
-                    bm25_rank=int(np.count_nonzero(scores > bm25)) if bm25 > 0 else len(scores),
+                    # BM25's own order; the model's extras stand past its candidates.
+                    bm25_rank=min(at, len(hits)),
                     shares=tuple(shares[:, at].tolist()),
                     rank=engine,
                 )

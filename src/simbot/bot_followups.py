@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from simbot.answer import Quote
+from simbot.answer import REASON_RE, Quote
 from simbot.index import DOC, NUMBER
 
 if TYPE_CHECKING:
@@ -27,12 +27,6 @@ _CITATION_RE = re.compile(r"([^\s,;—()“”]+\.txt), ¶(\d+)(?:\s*[–-]\s*(\
 _ATTRIBUTION_RE = re.compile(
     r"\b(said|says|told|tells|according to|added|adds|explained|wrote|writes|claimed|argued"
     r"|warned|admitted|insisted|stated|spokesperson|spokesman|spokeswoman)\b",
-    re.IGNORECASE,
-)
-# Words that give a reason for what a passage reports.
-_REASON_RE = re.compile(
-    r"\b(because|making it|made it|due to|owing to|as a result|the reason|reasons|led to|caused"
-    r"|in order to|so that|since|after|untenable|toll|meant that)\b",
     re.IGNORECASE,
 )
 # A sentence ends at . ! or ? (perhaps inside closing quotes) before a space, and at a line's
@@ -108,7 +102,7 @@ def reason_passages(answerer: Answerer, shown: Shown) -> list[Quote]:
         quote = answerer.passage(shown.source, number, number)
         if quote is None:
             break
-        if _REASON_RE.search(quote.text):
+        if REASON_RE.search(quote.text):
             found.append(quote)
     return found
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from simbot.answer.answerer import Answerer
+from simbot.index.build import build_and_save
 from simbot.index.provenance import Sources
-from simbot.index.reader import build_and_save
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -9,7 +9,7 @@ import pytest
 from simbot.answer.answerer import MAX_QUOTES, Answer
 from simbot.answer.query import parse
 from simbot.evaluate import evaluate, load_questions
-from simbot.index.reader import NUMBER, SAME_AS
+from simbot.index.format import NUMBER, SAME_AS
 from support import CHAT, DEV, SEEDS, dev_questions, shipped_answerer
 
 

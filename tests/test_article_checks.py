@@ -13,7 +13,7 @@ import pytest
 
 from simbot.index.article_checks import MAX_PARAGRAPH, check_corpus
 from simbot.index.corpus import load_corpus
-from simbot.index.reader import MANIFEST
+from simbot.index.format import MANIFEST
 from support import SEEDS
 
 STORY = (

@@ -8,8 +8,9 @@ import pytest
 
 from simbot.answer.answerer import Answerer
 from simbot.index import boilerplate
+from simbot.index.build import build_and_save
 from simbot.index.corpus import load_corpus
-from simbot.index.reader import Index, build_and_save
+from simbot.index.reader import Index
 from support import INDEX, shipped_answerer
 
 APPEAL = (

@@ -14,7 +14,8 @@ from bot_harness import WAIT, RunningBot, run_webhook_bot
 from fake_bot_api import FakeBotApi, JSONDict
 from simbot.bot.reload import load_answerer
 from simbot.bot.replies import QUESTION_MARK, index_version
-from simbot.index.reader import MANIFEST, build_and_save
+from simbot.index.build import build_and_save
+from simbot.index.format import MANIFEST
 from support import SEEDS
 from test_reload import NEW_ARTICLE, NEW_NAME, NEW_QUESTION
 from test_reload import OLD_QUESTION as MISSPELT_QUESTION

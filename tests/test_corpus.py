@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from simbot.errors import CorpusError
+from simbot.index.build import build_and_save
 from simbot.index.corpus import (
     MAX_ARTICLE_BYTES,
     is_article_name,
@@ -16,7 +17,7 @@ from simbot.index.corpus import (
     read_document,
     split_paragraphs,
 )
-from simbot.index.reader import Index, build_and_save
+from simbot.index.reader import Index
 from support import SEEDS
 
 

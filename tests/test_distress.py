@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from simbot.errors import IndexProblem
-from simbot.index.reader import MANIFEST, Index
+from simbot.index.format import MANIFEST
+from simbot.index.reader import Index
 from simbot.text.crisis import asked_question, gentle_order
 from simbot.text.distress import Concern, describes_harm, normalise, parse_patterns, read_message
 from support import INDEX

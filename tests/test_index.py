@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 from simbot.errors import CorpusError, IndexProblem
+from simbot.index.build import build, build_and_save, previous_vectors
 from simbot.index.corpus import load_corpus
-from simbot.index.reader import MANIFEST, Index, build, build_and_save, previous_vectors, save
+from simbot.index.format import MANIFEST
+from simbot.index.reader import Index
+from simbot.index.writer import save
 from simbot.text.embedding import load_embedder
 from support import INDEX, SEEDS, SHIPPED_INDEX, SHIPPED_SEEDS
 

@@ -21,7 +21,8 @@ from simbot import cli
 from simbot.bot.reload import IndexWatcher
 from simbot.errors import IndexProblem
 from simbot.index.files import CHECKSUM, manifest_checksum
-from simbot.index.reader import MANIFEST, Index
+from simbot.index.format import MANIFEST
+from simbot.index.reader import Index
 from support import INDEX, ROOT, SEEDS
 
 KINDS = sorted(json.loads((INDEX / MANIFEST).read_text("utf-8"))["files"])

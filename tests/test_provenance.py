@@ -13,9 +13,10 @@ from simbot.answer.answerer import Answer, Citation, Quote
 from simbot.answer.render import citation_html, provenance_label, quote_citations, to_json, to_text
 from simbot.bot.replies import answer_html, inline_results, passage_html, sources_html
 from simbot.errors import CorpusError
+from simbot.index.build import build_and_save
 from simbot.index.corpus import load_corpus
 from simbot.index.provenance import SOURCES_FILE, Provenance, ProvenanceError, read_sources
-from simbot.index.reader import Index, build_and_save
+from simbot.index.reader import Index
 from support import SEEDS, shipped_answerer
 
 LIMIT = 4096

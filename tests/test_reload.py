@@ -11,8 +11,10 @@ import pytest
 
 from simbot.answer.answerer import Answerer
 from simbot.bot.reload import IndexWatcher
+from simbot.index.build import build, build_and_save
 from simbot.index.corpus import load_corpus
-from simbot.index.reader import MANIFEST, build, build_and_save, save
+from simbot.index.format import MANIFEST
+from simbot.index.writer import save
 from support import SEEDS, shipped_answerer
 
 #: An article the shipped ones know nothing of, and questions only it answers.

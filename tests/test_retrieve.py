@@ -11,8 +11,9 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from simbot.answer.candidates import Retriever
+from simbot.index.build import build_and_save
 from simbot.index.corpus import load_corpus
-from simbot.index.reader import Index, build_and_save
+from simbot.index.reader import Index
 from simbot.text.analyzer import Analyzer
 from support import SEEDS, dev_questions
 

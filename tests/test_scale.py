@@ -19,8 +19,11 @@ from rank_bm25 import BM25Okapi
 
 from simbot.answer.candidates import Retriever
 from simbot.cli import _ProgressLine
+from simbot.index.bm25 import term_weights
+from simbot.index.build import build
 from simbot.index.corpus import Corpus, load_corpus
-from simbot.index.reader import Index, build, save, term_weights
+from simbot.index.reader import Index
+from simbot.index.writer import save
 from simbot.text import analyzer as analysis
 from simbot.text.analyzer import Analyzer, word_list
 from simbot.text.speakers import speaker_terms

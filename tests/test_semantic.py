@@ -13,8 +13,9 @@ import pytest
 
 from simbot.answer.answerer import MEANING_CANDIDATES, Answerer
 from simbot.answer.ranker import FEATURES
+from simbot.index.build import build, build_and_save, previous_vectors
 from simbot.index.corpus import load_corpus
-from simbot.index.reader import Index, build, build_and_save, previous_vectors
+from simbot.index.reader import Index
 from simbot.text import embedding as semantic
 from simbot.text.embedding import (
     MODEL_SHA256,

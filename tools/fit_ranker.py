@@ -22,7 +22,8 @@ import numpy as np
 from simbot.answer.answerer import Answerer
 from simbot.answer.ranker import FloatArray, Ranker, fit
 from simbot.evaluate import Question, evaluate, load_questions
-from simbot.index.reader import DOC, SAME_AS, SHOW_FROM, Index
+from simbot.index.format import DOC, SAME_AS, SHOW_FROM
+from simbot.index.reader import Index
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN = ROOT / "tests" / "data" / "train.jsonl"

@@ -176,7 +176,7 @@ def _article_warnings(seeds_dir: Path, strict: bool) -> tuple[Corpus, bool]:
 
 
 def _index_build(settings: Settings, strict: bool = False) -> int:
-    from simbot.index.reader import build_and_save
+    from simbot.index.build import build_and_save
 
     corpus, stop = _article_warnings(settings.seeds_dir, strict)
     if stop:
@@ -266,6 +266,7 @@ def _index_check(settings: Settings, strict: bool = False) -> int:
 def _add(settings: Settings, args: argparse.Namespace) -> int:
     """Import an article, show it, refuse a duplicate, write it with its metadata, rebuild."""
     from simbot.index.article_checks import NEAR_DUPLICATE, check_document, nearest
+    from simbot.index.build import build_and_save
     from simbot.index.corpus import (
         Corpus,
         Document,
@@ -275,7 +276,6 @@ def _add(settings: Settings, args: argparse.Namespace) -> int:
         split_paragraphs,
     )
     from simbot.index.importer import article_name, import_article, with_metadata, write_article
-    from simbot.index.reader import build_and_save
 
     seeds = settings.seeds_dir
     first = not seeds.is_dir() or not any(is_article_name(p) for p in seeds.iterdir())

@@ -25,7 +25,8 @@ import numpy as np
 from simbot.answer.candidates import Retriever
 from simbot.answer.query import AliasTable, Kind, Query, parse
 from simbot.answer.ranker import FEATURES, FloatArray, Ranker, log_length, reciprocal_ranks, shipped
-from simbot.index.reader import DOC, END, NUMBER, SAME_AS, SHOW_FROM, START, DocumentEntry, Index
+from simbot.index.format import DOC, END, NUMBER, SAME_AS, SHOW_FROM, START, DocumentEntry
+from simbot.index.reader import Index
 from simbot.text.analyzer import Analyzer, folded_words, tokenize
 from simbot.text.embedding import RANKED, Embedder, ranks_by_meaning, shared_embedder
 from simbot.text.speakers import MAX_WINDOW

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simbot.index.reader import FloatArray, Index
+from simbot.index.format import FloatArray
+from simbot.index.reader import Index
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from simbot.answer.answerer import REASON_RE, Quote
-from simbot.index.reader import DOC, NUMBER
+from simbot.index.format import DOC, NUMBER
 
 if TYPE_CHECKING:
     from simbot.answer.answerer import Answerer

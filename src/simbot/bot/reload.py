@@ -29,7 +29,8 @@ from pathlib import Path
 
 from simbot.answer.answerer import Answerer
 from simbot.errors import IndexProblem
-from simbot.index.reader import MANIFEST, Index
+from simbot.index.format import MANIFEST
+from simbot.index.reader import Index
 
 logger = logging.getLogger(__name__)
 

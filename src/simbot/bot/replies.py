@@ -56,8 +56,8 @@ from simbot.messages import NOT_FROM_THE_ARTICLES
 if TYPE_CHECKING:
     from simbot.answer.answerer import Answerer, Quote
     from simbot.bot.followups import Shown
+    from simbot.index.format import DocumentEntry
     from simbot.index.provenance import Sources
-    from simbot.index.reader import DocumentEntry
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
 

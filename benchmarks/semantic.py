@@ -55,7 +55,7 @@ def _at_scale(size: int, questions: list[str]) -> list[float]:
     As ``Answerer._candidates`` computes them, over ``size`` random unit vectors, for 50
     candidates; the question's own embedding is in the shipped-index figures.
     """
-    from simbot.answer.answerer import MEANING_CANDIDATES
+    from simbot.answer.ranking import MEANING_CANDIDATES
     from simbot.text.embedding import DIMENSIONS, RANKED, ranks_by_meaning
 
     rng = np.random.default_rng(0)

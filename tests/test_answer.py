@@ -9,7 +9,6 @@ import pytest
 from simbot.answer.answerer import MAX_QUOTES, Answer
 from simbot.answer.query import parse
 from simbot.evaluate import evaluate, load_questions
-from simbot.index.format import NUMBER, SAME_AS
 from support import CHAT, DEV, SEEDS, dev_questions, shipped_answerer
 
 
@@ -51,11 +50,10 @@ def test_every_paragraph_asked_in_its_own_words_comes_back_first() -> None:
         answer = answerer.answer(text)
         assert answer.answered, text
         first = answer.quotes[0]
-        group = int(index.paragraphs[pid][SAME_AS])
+        group = index.paragraph(pid).same_as
+        rows = [index.paragraph(p) for p in range(len(index.paragraphs))]
         holders = {
-            (index.documents[int(index.paragraphs[p][0])].name, int(index.paragraphs[p][NUMBER]))
-            for p in range(len(index.paragraphs))
-            if int(index.paragraphs[p][SAME_AS]) == group
+            (index.documents[row.doc].name, row.number) for row in rows if row.same_as == group
         }
         assert text in first.text, (pid, text[:60], first.text[:60])
         cited = {(c.source, c.paragraph) for c in first.citations}

@@ -9,7 +9,8 @@ import pytest
 
 from bot_harness import RunningBot, run_bot
 from fake_bot_api import FakeBotApi, JSONDict, iter_entities
-from simbot.answer.answerer import MAX_QUOTES, Quote
+from simbot.answer.answerer import MAX_QUOTES
+from simbot.answer.quotes import Quote
 from simbot.answer.render import quote_citations
 from simbot.bot.layout import without_repeats
 from simbot.bot.replies import (

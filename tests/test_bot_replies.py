@@ -6,7 +6,7 @@ import pytest
 from telegram import InputTextMessageContent
 
 from fake_bot_api import parse_html, utf16_slice
-from simbot.answer.answerer import Quote
+from simbot.answer.quotes import Quote
 from simbot.bot.layout import without_repeats
 from simbot.bot.rate_limit import PerUserRateLimit, Verdict
 from simbot.bot.replies import (

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from simbot.answer.answerer import Answer, Citation, Quote
+from simbot.answer.answerer import Answer
+from simbot.answer.quotes import Citation, Quote
 from simbot.answer.render import (
     NO_ANSWER,
     TELEGRAM_MAX_TEXT,

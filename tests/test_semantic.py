@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simbot.answer.answerer import MEANING_CANDIDATES, Answerer
+from simbot.answer.answerer import Answerer
 from simbot.answer.ranker import FEATURES
+from simbot.answer.ranking import MEANING_CANDIDATES
 from simbot.index.build import build, build_and_save, previous_vectors
 from simbot.index.corpus import load_corpus
 from simbot.index.reader import Index

@@ -8,7 +8,6 @@ articles; the articles' spelling of a misspelt word; its common synonyms), each 
 from __future__ import annotations
 
 import bisect
-import enum
 import math
 import re
 import unicodedata
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
 
+from simbot.answer.kinds import Kind, question_kind
 from simbot.index.reader import Index
 from simbot.text.analyzer import Analyzer, Token, data_lines, fold, squeeze, tokenize
 from simbot.text.lexicon import Paraphrase, base_forms, find, spell_out_chat
@@ -35,53 +35,8 @@ SYNONYM_CREDIT = 0.5
 PARAPHRASE_WEIGHT = 1.0
 PARAPHRASE_CREDIT = SPELLING_WEIGHT
 MAX_SYNONYMS = 4
-#: How far into a question its question word may stand.
-KIND_WORDS = 5
-
-
-class Kind(enum.Enum):
-    """The kind of answer a question asks for."""
-
-    ANY = "any"
-    NUMBER = "number"
-    TIME = "time"
-    DURATION = "duration"
-    WHO = "who"
-    WHERE = "where"
-    DEFINE = "define"
-    NEXT = "next"
-    WHY = "why"
-    #: "How do I get off SIM": advice for the asker, which news articles cannot give.
-    ADVICE = "advice"
-
-
-_KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
-    # Procedural or normative questions in the first person ("how do i", "should i", "who do i
-    # complain to"); "can i ..." and "how can i help" are left alone: the articles often answer
-    # them ("can I still go to A&E", "how can I support the campaign").
-    (Kind.ADVICE, re.compile(
-        r"^(?:how (?:do|should) (?:i|we)|how to|(?:who|where|what) (?:do|should) (?:i|we)"
-        r"|should (?:i|we)|am i (?:allowed|supposed))\b")),
-    (Kind.WHY, re.compile(
-        r"\bwhy\b|\bhow come\b|\bwhat (?:was|is|were|are) the reasons?\b"
-        r"|\bwhat (?:made|caused|led)\b|\bfor what reason\b")),
-    (Kind.NEXT, re.compile(
-        r"\b(?:what|then) (?:happened|came|comes|did \w+ (?:say|do)) (?:next|after|then)\b"
-        r"|\bwhat next\b|\bthen what\b")),
-    (Kind.NUMBER, re.compile(
-        r"\bhow (?:many|much|old)\b|\bnumber of\b"
-        r"|\bwhat (?:number|percentage|proportion|share)\b")),
-    (Kind.TIME, re.compile(r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bhow long ago\b")),
-    (Kind.DURATION, re.compile(r"\bhow long\b|\bfor how many (?:years|months)\b")),
-    (Kind.WHERE, re.compile(r"\bwhere\b|\bwhich (?:place|town|city|county|area|region)\b")),
-    (Kind.WHO, re.compile(
-        r"\bwho(?:'s|se|m)?\b|\bwhich (?:organi[sz]ation|body|group|person|charity|people)\b")),
-]  # fmt: skip
 # "How long", "how many": they say what kind of answer is wanted, not what it is about.
 _QUESTION_FRAME_RE = re.compile(r"\bhow (?:long|many|much|often|far|big)\b", re.IGNORECASE)
-_DEFINE_RE = re.compile(
-    r"\bstands? for\b|\bshort for\b|\bacronym\b|^\W*(?:what|who)(?:'s|s| is| are)\b"
-)
 
 
 @dataclass(slots=True)
@@ -165,18 +120,6 @@ def synonyms() -> dict[str, list[str]]:
         word, _, rest = line.partition("\t")
         table[word] = rest.split()
     return table
-
-
-def question_kind(folded_question: str, has_acronym: bool) -> Kind:
-    """What kind of answer the question asks for."""
-    if has_acronym and _DEFINE_RE.search(folded_question) and len(folded_question.split()) <= 6:
-        return Kind.DEFINE
-    # The question word opens the question ("so, who ..."); a "who" further on is a clause.
-    opening = " ".join(folded_question.split()[:KIND_WORDS])
-    for kind, pattern in _KIND_PATTERNS:
-        if pattern.search(opening):
-            return kind
-    return Kind.ANY
 
 
 def bounded_question(question: str) -> str:

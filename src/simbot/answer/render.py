@@ -10,7 +10,8 @@ import html
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from simbot.answer.answerer import Answer, Citation, Quote
+from simbot.answer.answerer import Answer
+from simbot.answer.quotes import Citation, Quote
 from simbot.index.provenance import Provenance, Sources
 from simbot.messages import DEFAULT_ADVICE_MESSAGE, NOT_FROM_THE_ARTICLES
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from simbot.answer.answerer import Citation
+from simbot.answer.quotes import Citation
 from simbot.text.analyzer import data_lines
 
 _PASSAGE_RE = re.compile(r"(\S+\.txt), ¶(\d+)")

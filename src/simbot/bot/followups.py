@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from simbot.answer.answerer import REASON_RE, Quote
-from simbot.index.format import DOC, NUMBER
+from simbot.answer.kinds import REASON_RE
+from simbot.answer.quotes import Quote
 
 if TYPE_CHECKING:
     from simbot.answer.answerer import Answerer
@@ -140,11 +140,8 @@ def article_end(answerer: Answerer, shown: Shown) -> int:
     pid = index.paragraph_id(shown.source, shown.last)
     if pid is None:
         return shown.last
-    rows = index.paragraphs
-    doc = rows[pid][DOC]
-    while pid + 1 < len(rows) and rows[pid + 1][DOC] == doc:
-        pid += 1
-    return int(rows[pid][NUMBER])
+    # Paragraphs are numbered 1, 2, ... within their article (checked when the index loads).
+    return index.documents[index.paragraph(pid).doc].paragraphs
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

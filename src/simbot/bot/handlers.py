@@ -105,7 +105,8 @@ from simbot.text.crisis import Concern, asked_question, concern_of, gentle_order
 from simbot.text.language import reads_as_foreign
 
 if TYPE_CHECKING:
-    from simbot.answer.answerer import Answer, Answerer, Quote
+    from simbot.answer.answerer import Answer, Answerer
+    from simbot.answer.quotes import Quote
     from simbot.bot.reload import IndexWatcher
     from simbot.index.provenance import Sources
     from simbot.settings import Settings

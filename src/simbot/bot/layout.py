@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from simbot.answer.answerer import Citation, Quote
+from simbot.answer.quotes import Citation, Quote
 from simbot.answer.render import citation_html
 from simbot.bot.followups import sentences
 from simbot.index.provenance import Sources

@@ -38,7 +38,7 @@ from telegram.constants import (
 from telegram.helpers import create_deep_linked_url
 
 from simbot import __version__
-from simbot.answer.answerer import Citation
+from simbot.answer.quotes import Citation
 from simbot.answer.render import (
     EMPTY_QUESTION,
     NO_ANSWER,
@@ -54,7 +54,8 @@ from simbot.bot.layout import quote_layout_html, without_repeats
 from simbot.messages import NOT_FROM_THE_ARTICLES
 
 if TYPE_CHECKING:
-    from simbot.answer.answerer import Answerer, Quote
+    from simbot.answer.answerer import Answerer
+    from simbot.answer.quotes import Quote
     from simbot.bot.followups import Shown
     from simbot.index.format import DocumentEntry
     from simbot.index.provenance import Sources

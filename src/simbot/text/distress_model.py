@@ -23,8 +23,8 @@ from importlib import resources
 
 import numpy as np
 
-from simbot.answer.ranker import FloatArray, Ranker
 from simbot.text.embedding import DIMENSIONS, MODEL, Embedder, shared_embedder
+from simbot.text.logistic import FloatArray, LogisticModel
 
 #: The dimensions of the sentence model's vectors, as the ranker names its features.
 FEATURES = tuple(f"meaning_{n}" for n in range(DIMENSIONS))
@@ -47,13 +47,13 @@ _WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 
 @cache
-def shipped() -> tuple[Ranker, str] | None:
+def shipped() -> tuple[LogisticModel, str] | None:
     """The shipped weights and the model they were fitted for, or None when there are none."""
     path = resources.files("simbot").joinpath("data").joinpath("distress_model.json")
     if not path.is_file():
         return None
     raw = json.loads(path.read_text("utf-8"))
-    return Ranker.from_json(raw, FEATURES), str(raw.get("model_sha256", ""))
+    return LogisticModel.from_json(raw, FEATURES), str(raw.get("model_sha256", ""))
 
 
 def readable(text: str) -> bool:
@@ -68,7 +68,7 @@ def pieces(text: str) -> list[str]:
     return whole + sentences[:MAX_SENTENCES] if len(sentences) > 1 else whole
 
 
-def probabilities(texts: Sequence[str], embedder: Embedder, ranker: Ranker) -> FloatArray:
+def probabilities(texts: Sequence[str], embedder: Embedder, ranker: LogisticModel) -> FloatArray:
     """For each text, the highest probability of distress of it whole or of one sentence."""
     out = np.zeros(len(texts))
     for n, text in enumerate(texts):

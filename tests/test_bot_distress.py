@@ -12,12 +12,12 @@ import json
 from bot_harness import WAIT, RunningBot, run_bot
 from fake_bot_api import FakeBotApi, JSONDict, RecordedCall
 from simbot.answer.render import NO_ANSWER
+from simbot.bot.links import SUPPORT_START
 from simbot.bot.replies import (
     GROUP_SUPPORT,
     INLINE_SUPPORT,
     ONLY_ARTICLES_NOTE,
     QUESTION_MARK,
-    SUPPORT_START,
     WARM_LINE,
 )
 from support import ROOT

@@ -7,7 +7,7 @@ from typing import Any
 from bot_harness import WAIT, RunningBot
 from fake_bot_api import JSONDict, parse_html
 from simbot.answer.render import quote_citations
-from simbot.bot.replies import INLINE_START
+from simbot.bot.links import INLINE_START
 from support import shipped_sources
 from test_bot_private import QUESTION, button, buttons, expected_quotes
 

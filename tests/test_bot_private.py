@@ -13,6 +13,7 @@ from simbot.answer.answerer import MAX_QUOTES
 from simbot.answer.quotes import Quote
 from simbot.answer.render import quote_citations
 from simbot.bot.layout import without_repeats
+from simbot.bot.links import passage_payload
 from simbot.bot.replies import (
     BAD_LINK,
     EXAMPLE_QUESTIONS,
@@ -22,7 +23,6 @@ from simbot.bot.replies import (
     STALE_BUTTON,
     UNKNOWN_COMMAND,
     index_version,
-    passage_payload,
 )
 from support import shipped_answerer, shipped_sources
 

@@ -7,21 +7,12 @@ from telegram import InputTextMessageContent
 
 from fake_bot_api import parse_html, utf16_slice
 from simbot.answer.quotes import Quote
+from simbot.bot.inline import inline_results
+from simbot.bot.keyboards import MORE, callback_data, parse_callback_data
 from simbot.bot.layout import without_repeats
+from simbot.bot.links import parse_passage_payload, passage_payload
 from simbot.bot.rate_limit import PerUserRateLimit, Verdict
-from simbot.bot.replies import (
-    EXAMPLE_QUESTIONS,
-    MORE,
-    answer_html,
-    callback_data,
-    follow_up,
-    inline_results,
-    parse_callback_data,
-    parse_passage_payload,
-    passage_payload,
-    question_of,
-    sources_html,
-)
+from simbot.bot.replies import EXAMPLE_QUESTIONS, answer_html, follow_up, question_of, sources_html
 from simbot.text.crisis import signals_distress
 from support import SEEDS, shipped_answerer
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from simbot.bot.examples import Example, examples
-from simbot.bot.replies import EXAMPLE_QUESTIONS, welcome_keyboard
+from simbot.bot.keyboards import welcome_keyboard
+from simbot.bot.replies import EXAMPLE_QUESTIONS
 from support import SEEDS, shipped_answerer
 
 

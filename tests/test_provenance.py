@@ -12,7 +12,8 @@ from fake_bot_api import parse_html
 from simbot.answer.answerer import Answer
 from simbot.answer.quotes import Citation, Quote
 from simbot.answer.render import citation_html, provenance_label, quote_citations, to_json, to_text
-from simbot.bot.replies import answer_html, inline_results, passage_html, sources_html
+from simbot.bot.inline import inline_results
+from simbot.bot.replies import answer_html, passage_html, sources_html
 from simbot.errors import CorpusError
 from simbot.index.build import build_and_save
 from simbot.index.corpus import load_corpus

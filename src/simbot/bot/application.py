@@ -34,6 +34,7 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     Defaults,
     InlineQueryHandler,
     MessageHandler,
@@ -43,35 +44,32 @@ from telegram.ext import (
 
 from simbot import __version__
 from simbot.answer.answerer import Answerer
+from simbot.bot.buttons import example_button, feedback_button, more_button, unknown_button
+from simbot.bot.context import SERVICES, BotContext, BotServices, services_of
 from simbot.bot.handlers import (
-    SERVICES,
-    BotServices,
     about,
     ask,
     check_index,
     edited_text,
     error_handler,
-    example_button,
-    feedback_button,
     group_text,
     help_command,
     ignore,
-    inline_query,
-    more_button,
     not_text,
     private_text,
     set_commands,
     sources,
     start,
-    unknown_button,
     unknown_command,
 )
+from simbot.bot.inline import inline_query
+from simbot.bot.keyboards import ASK_EXAMPLE, HELPFUL, MORE, UNHELPFUL
 from simbot.bot.order import PerChatUpdateProcessor
 from simbot.bot.polling import PollingRequest
 from simbot.bot.polling_state import state_path
 from simbot.bot.rate_limit import PerUserRateLimit
 from simbot.bot.reload import IndexWatcher, load_answerer
-from simbot.bot.replies import ASK_EXAMPLE, HELPFUL, MORE, UNHELPFUL, index_version
+from simbot.bot.replies import index_version
 from simbot.bot.retry import RetryingRequest
 from simbot.bot.webhook import WebhookServer
 from simbot.errors import SimbotError
@@ -112,6 +110,8 @@ def build_application(settings: Settings, answerer: Answerer) -> BotApplication:
     builder = (
         ApplicationBuilder()
         .token(token)
+        # Handlers get a BotContext: ``context.services`` is typed (see simbot.bot.context).
+        .context_types(ContextTypes(context=BotContext))
         .base_url(settings.telegram_api_url)
         .base_file_url(file_url(settings.telegram_api_url))
         .defaults(
@@ -373,12 +373,6 @@ def webhook_path(settings: Settings) -> str:
     if settings.webhook_path:
         return settings.webhook_path
     return urllib.parse.urlsplit(settings.webhook_url or "").path or "/"
-
-
-def services_of(application: BotApplication) -> BotServices:
-    """The ``BotServices`` an application built by ``build_application`` carries."""
-    found: BotServices = application.bot_data[SERVICES]
-    return found
 
 
 # -- logging ------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""A per-user rate limit: at most N questions in any window of W seconds.
+"""A per-user rate limit: at most N questions in any window of W seconds, and ``rate_limited``,
+the decorator that puts a handler behind it.
 
 Kept in memory, so each replica of the bot counts on its own; that is enough to stop one person
 flooding the bot, which is all it is for (Telegram's own limits on what the bot sends are
@@ -8,9 +9,24 @@ python-telegram-bot's ``AIORateLimiter``'s job).
 from __future__ import annotations
 
 import enum
+import functools
+import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+from telegram import Update
+
+from simbot.bot.replies import slow_down
+
+if TYPE_CHECKING:
+    from simbot.bot.context import BotContext
+
+logger = logging.getLogger(__name__)
+
+#: A handler, as python-telegram-bot calls it.
+Handler = Callable[[Update, "BotContext"], Coroutine[Any, Any, None]]
 
 #: Every this many checks, forget users quiet for a whole window, so the table stays small.
 _SWEEP_EVERY = 1000
@@ -74,3 +90,39 @@ class PerUserRateLimit:
         for user in quiet:
             del self._seen[user]
             self._told.pop(user, None)
+
+
+# -- for handlers -------------------------------------------------------------------------------
+
+
+def rate_limited(handler: Handler) -> Handler:
+    """Runs ``handler`` only while the sender is within the rate limit (see ``within_rate_limit``).
+
+    In the style of python-telegram-bot's rules-bot: the check is said once, at the handler.
+    """
+
+    @functools.wraps(handler)
+    async def within_limit(update: Update, context: BotContext) -> None:
+        if await within_rate_limit(update, context):
+            await handler(update, context)
+
+    return within_limit
+
+
+async def within_rate_limit(update: Update, context: BotContext) -> bool:
+    """Whether the sender may be answered now; tells them, once, when they may not."""
+    user = update.effective_user
+    if user is None:
+        return True
+    limit = context.services.rate_limit
+    verdict = limit.check(user.id)
+    if verdict is Verdict.ALLOW:
+        return True
+    # No user id in the log: nothing about users is kept.
+    logger.info("rate limit: a user is over %s per window", limit.limit)
+    text = slow_down(limit.retry_after(user.id))
+    if update.callback_query is not None:
+        await update.callback_query.answer(text if verdict is Verdict.REFUSE_AND_TELL else None)
+    elif verdict is Verdict.REFUSE_AND_TELL and update.effective_message is not None:
+        await update.effective_message.reply_html(text)
+    return False

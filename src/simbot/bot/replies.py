@@ -1,6 +1,7 @@
-"""What the Telegram bot says: texts, answer messages, buttons, inline results and links.
+"""What the Telegram bot says: its texts and answer messages, in Telegram HTML.
 
-Pure functions from answers to Telegram objects, so the handlers in ``bot_handlers`` stay short.
+Pure functions from answers to Telegram text, so the handlers stay short (buttons are
+``simbot.bot.keyboards``, deep links ``simbot.bot.links``, inline results ``simbot.bot.inline``).
 Every text here is Telegram HTML: whatever a question or an article holds is escaped, and every
 message fits ``MessageLimit.MAX_TEXT_LENGTH`` (``render.pack_html`` splits between quotes).
 
@@ -21,21 +22,11 @@ from typing import TYPE_CHECKING
 
 from telegram import (
     BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InlineQueryResultArticle,
-    InputTextMessageContent,
     Message,
 )
 from telegram.constants import (
-    InlineKeyboardButtonLimit,
-    InlineQueryLimit,
-    InlineQueryResultLimit,
-    InlineQueryResultsButtonLimit,
     MessageLimit,
-    ParseMode,
 )
-from telegram.helpers import create_deep_linked_url
 
 from simbot import __version__
 from simbot.answer.quotes import Citation
@@ -44,13 +35,12 @@ from simbot.answer.render import (
     NO_ANSWER,
     citation_label,
     pack_html,
-    provenance_label,
     quote_html,
-    single_quote_html,
     telegram_length,
 )
 from simbot.bot.examples import examples
 from simbot.bot.layout import quote_layout_html, without_repeats
+from simbot.bot.links import SUPPORT_START, passage_link_html, passage_url, support_url
 from simbot.messages import NOT_FROM_THE_ARTICLES
 
 if TYPE_CHECKING:
@@ -71,20 +61,10 @@ SUPPORT_MARK = "💛"
 #: held to its expected passages by tests/test_examples.py).
 EXAMPLE_QUESTIONS = tuple(example.question for example in examples())
 
-#: Callback data of the buttons: ``more:<quotes shown>`` and ``ask:<example number>``.
-MORE = "more"
-ASK_EXAMPLE = "ask"
-#: ... and the 👍 / 👎 marks under an answer (shown when the unanswered log is on).
-HELPFUL = "good"
-UNHELPFUL = "bad"
 FEEDBACK_THANKS = "Thank you: noted, without your name."
 #: A citation's file and paragraphs, as an answer's text shows them: ``001_….txt, ¶23``.
 _CITED_RE = re.compile(r"(\S+\.txt), ¶(\d+(?:–\d+)?)")
 
-#: The /start payload of the inline mode's "open a private chat" button.
-INLINE_START = "inline"
-#: The /start payload that opens the support message in a private chat (groups, inline mode).
-SUPPORT_START = "support"
 
 PRIVATE_COMMANDS = (
     BotCommand("start", "What this bot does, with example questions"),
@@ -100,8 +80,6 @@ GROUP_COMMANDS = (
     BotCommand("help", "How to ask"),
 )
 
-# A deep-link payload: 1-64 of A-Z a-z 0-9 _ - (Telegram's rule for start parameters).
-_PAYLOAD_RE = re.compile(r"[A-Za-z0-9_-]+")
 
 # -- plain texts --------------------------------------------------------------------------------
 
@@ -136,7 +114,7 @@ def too_long(limit: int) -> str:
     )
 
 
-def rate_limited(seconds: float) -> str:
+def slow_down(seconds: float) -> str:
     """The reply to someone asking faster than the per-user limit allows."""
     wait = max(1, round(seconds))
     return (
@@ -170,18 +148,6 @@ def support_html(message: str) -> str:
     )
 
 
-def support_url(bot_username: str) -> str:
-    """The deep link that opens a private chat with ``/start support``."""
-    return create_deep_linked_url(bot_username, SUPPORT_START)
-
-
-def support_keyboard(bot_username: str) -> InlineKeyboardMarkup:
-    """One button that opens the support message in a private chat."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(SUPPORT_BUTTON, url=support_url(bot_username))]]
-    )
-
-
 def support_pointer_html(bot_username: str) -> str:
     """The one short line after an answer to a question about suicide or self-harm."""
     where = (
@@ -201,16 +167,6 @@ def welcome_html() -> str:
         "file and paragraph it comes from. I don't write answers of my own, give advice, or know "
         "anything beyond those articles.\n\n"
         "Ask in your own words, or try one of these:"
-    )
-
-
-def welcome_keyboard() -> InlineKeyboardMarkup:
-    """The example questions of /start, as buttons."""
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(question, callback_data=callback_data(ASK_EXAMPLE, n))]
-            for n, question in enumerate(EXAMPLE_QUESTIONS)
-        ]
     )
 
 
@@ -415,51 +371,10 @@ def not_covered_html(question: str) -> str:
     return f"{question_header(question)}\n\n{NOT_COVERED}"
 
 
-def answer_keyboard(
-    question: str, shown: int, found: int, feedback: bool = False
-) -> InlineKeyboardMarkup:
-    """More (when passages are left) and Share (inline mode with the question filled in);
-    with ``feedback``, a row of 👍 / 👎 for people to say whether it helped."""
-    row = []
-    if shown < found:
-        row.append(InlineKeyboardButton("More", callback_data=callback_data(MORE, shown)))
-    row.append(share_button(question))
-    rows = [row]
-    if feedback:
-        rows.append(
-            [
-                InlineKeyboardButton("👍", callback_data=callback_data(HELPFUL, shown)),
-                InlineKeyboardButton("👎", callback_data=callback_data(UNHELPFUL, shown)),
-            ]
-        )
-    return InlineKeyboardMarkup(rows)
-
-
 def cited_passages(message_text: str) -> list[str]:
     """The passages an answer of ours cites (``file ¶N``), read back from its text, once each."""
     found = (f"{m.group(1)} ¶{m.group(2)}" for m in _CITED_RE.finditer(message_text))
     return list(dict.fromkeys(found))
-
-
-def share_button(question: str) -> InlineKeyboardButton:
-    """Opens inline mode in a chat the person picks, with the question typed in."""
-    return InlineKeyboardButton(
-        "Share", switch_inline_query=question[: InlineQueryLimit.MAX_QUERY_LENGTH]
-    )
-
-
-def callback_data(kind: str, number: int) -> str:
-    """A button's callback data, ``kind:number`` (Telegram allows at most 64 bytes)."""
-    data = f"{kind}:{number}"
-    if len(data.encode("utf-8")) > InlineKeyboardButtonLimit.MAX_CALLBACK_DATA:
-        raise ValueError(f"callback data too long: {data!r}")
-    return data
-
-
-def parse_callback_data(data: str | None) -> tuple[str, int] | None:
-    """``(kind, number)`` of our callback data, or None if it is not ours."""
-    kind, _, number = (data or "").partition(":")
-    return (kind, int(number)) if number.isdecimal() else None
 
 
 def passage_html(
@@ -488,101 +403,9 @@ def passage_html(
     return pack_html(pieces, MAX_TEXT, header)
 
 
-def passage_link_html(bot_username: str, names: Sequence[str], quote: Quote) -> str:
-    """`` · passage link``: a deep link that opens the quoted passage in a chat with the bot."""
-    url = passage_url(bot_username, names, quote.source, quote.paragraph, quote.last_paragraph)
-    return f' · <a href="{html.escape(url)}">passage link</a>' if url else ""
-
-
 # -- deep links ---------------------------------------------------------------------------------
-
-
-def passage_payload(
-    names: Sequence[str], source: str, first: int, last: int | None = None
-) -> str | None:
-    """The /start payload that opens a passage: ``p_<file>_<first>[_<last>]``.
-
-    ``<file>`` is the file's name without ``.txt`` when that fits Telegram's rules for payloads
-    (it survives a rebuilt index with more articles), else the file's number in the index.
-    """
-    span = f"{first}" if last is None or last == first else f"{first}_{last}"
-    stem = source.removesuffix(".txt")
-    for key in (stem, str(names.index(source)) if source in names else ""):
-        payload = f"p_{key}_{span}"
-        fits = len(payload) <= InlineQueryResultsButtonLimit.MAX_START_PARAMETER_LENGTH
-        if key and fits and _PAYLOAD_RE.fullmatch(payload):
-            return payload
-    return None
-
-
-def parse_passage_payload(names: Sequence[str], payload: str) -> tuple[str, int, int] | None:
-    """``(file, first paragraph, last paragraph)`` a /start payload points to, or None."""
-    if not payload.startswith("p_"):
-        return None
-    parts = payload[2:].split("_")
-    for count in (2, 1):
-        key, numbers = "_".join(parts[:-count]), parts[-count:]
-        if not key or not all(n.isdecimal() for n in numbers):
-            continue
-        source = next((n for n in names if n.removesuffix(".txt") == key), None)
-        if source is None and key.isdecimal() and int(key) < len(names):
-            source = names[int(key)]
-        if source is not None:
-            return source, int(numbers[0]), int(numbers[-1])
-    return None
-
-
-def passage_url(
-    bot_username: str, names: Sequence[str], source: str, first: int, last: int | None = None
-) -> str:
-    """``https://t.me/<bot>?start=<payload>`` for a passage ('' if it has no payload)."""
-    payload = passage_payload(names, source, first, last)
-    return create_deep_linked_url(bot_username, payload) if payload and bot_username else ""
 
 
 # -- inline mode --------------------------------------------------------------------------------
 
 
-def inline_results(
-    quotes: Sequence[Quote],
-    names: Sequence[str],
-    bot_username: str,
-    sources: Sources | None = None,
-) -> list[InlineQueryResultArticle]:
-    """One result per quote, each posting the verbatim quote and its citation.
-
-    Support for a person in distress is never a result (it could be posted into a group by
-    mistake): the handler offers it as the results button instead (``INLINE_SUPPORT``).
-    """
-    results: list[InlineQueryResultArticle] = []
-    for quote in quotes:
-        url = passage_url(bot_username, names, quote.source, quote.paragraph, quote.last_paragraph)
-        keyboard = (
-            InlineKeyboardMarkup([[InlineKeyboardButton(f"Open in @{bot_username}", url=url)]])
-            if url
-            else None
-        )
-        results.append(
-            InlineQueryResultArticle(
-                id=_result_id(quote),
-                title=_opening_words(quote.text),
-                description=provenance_label(quote.citations[0], quote.last_paragraph, sources),
-                input_message_content=InputTextMessageContent(
-                    single_quote_html(quote, MAX_TEXT, sources), parse_mode=ParseMode.HTML
-                ),
-                reply_markup=keyboard,
-            )
-        )
-    return results[: InlineQueryLimit.RESULTS]
-
-
-def _result_id(quote: Quote) -> str:
-    key = f"{quote.source}:{quote.paragraph}:{quote.last_paragraph}"
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[: InlineQueryResultLimit.MAX_ID_LENGTH]
-
-
-def _opening_words(text: str, size: int = 80) -> str:
-    line = clean_question(text)
-    if len(line) <= size:
-        return line
-    return line[:size].rsplit(" ", 1)[0] + "…"

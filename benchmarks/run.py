@@ -134,8 +134,8 @@ def _measure(size: int, questions: list[str], data: Path) -> Row:
     from corpus import make_corpus
 
     from simbot.answer.answerer import Answerer
-    from simbot.answer.candidates import Retriever
     from simbot.answer.query import parse
+    from simbot.answer.retriever import Retriever
     from simbot.index.corpus import load_corpus
     from simbot.text.analyzer import Analyzer
     from simbot.text.speakers import speaker_terms

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from simbot.answer.candidates import Retriever
+from simbot.answer.retriever import Retriever
 from simbot.index.build import build_and_save
 from simbot.index.corpus import load_corpus
 from simbot.index.reader import Index

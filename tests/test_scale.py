@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from simbot.answer.candidates import Retriever
+from simbot.answer.retriever import Retriever
 from simbot.cli import _ProgressLine
 from simbot.index.bm25 import term_weights
 from simbot.index.build import build

@@ -14,10 +14,10 @@ from itertools import pairwise
 
 import numpy as np
 
-from simbot.answer.candidates import Retriever
 from simbot.answer.kinds import Kind, figure_beside, holding_pattern
 from simbot.answer.query import Query
 from simbot.answer.ranker import FEATURES, Ranker, log_length, reciprocal_ranks
+from simbot.answer.retriever import Retriever
 from simbot.index.format import FloatArray
 from simbot.index.reader import Index
 from simbot.text.analyzer import Analyzer, folded_words, tokenize

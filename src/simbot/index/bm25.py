@@ -1,7 +1,7 @@
 """Okapi BM25's maths, as rank-bm25 0.2.2 computes it, with Lucene's idf.
 
 The index stores each posting's term-frequency part (``term_weights``) and each term's idf
-(``lucene_idf``), so that a question only adds ``idf x weight`` (``simbot.answer.candidates``).
+(``lucene_idf``), so that a question only adds ``idf x weight`` (``simbot.answer.retriever``).
 """
 
 from __future__ import annotations

@@ -53,17 +53,17 @@ def test_a_new_word_still_gets_its_stem() -> None:
 
 
 def test_ask_skips_pydantic_settings_when_nothing_is_configured() -> None:
-    from simbot import cli
+    from simbot import defaults
 
     modules = _modules_after("ask", "Who is HIN's director?")
     # (_modules_after clears SIMBOT_* variables; a .env file or a secrets folder still count.)
-    configured = (ROOT / ".env").exists() or cli.SECRETS_DIR.is_dir()
+    configured = (ROOT / ".env").exists() or defaults.SECRETS_DIR.is_dir()
     assert ("pydantic_settings" in _roots(modules)) == configured
 
 
 def test_the_folders_ask_assumes_are_the_settings_defaults() -> None:
-    from simbot import cli, settings
+    from simbot import defaults, settings
 
     fields = settings.Settings.model_fields
-    assert fields["index_dir"].default == cli.DEFAULT_INDEX_DIR
-    assert settings.DEFAULT_SECRETS_DIR == cli.SECRETS_DIR
+    assert fields["index_dir"].default == defaults.INDEX_DIR
+    assert settings.load_settings.__defaults__ == (defaults.SECRETS_DIR,)

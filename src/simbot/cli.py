@@ -17,18 +17,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
-from simbot.errors import CorpusError, SimbotError
+from simbot import defaults
+from simbot.errors import CorpusError, ExitCode, SimbotError
 
 if TYPE_CHECKING:
     from simbot.answer.answerer import Answerer
     from simbot.evaluate import Report
     from simbot.index.corpus import Corpus
     from simbot.settings import Settings
-
-#: Exit codes: 1 for "checked, and not good" (stale index, scores under the bar), 2 for errors.
-EXIT_FAILED = 1
-EXIT_ERROR = 2
-
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``simbot``."""
@@ -69,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer a question (no question: an interactive prompt)")
     ask.add_argument("question", nargs="*", help='the question, or "-" to read one per line')
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
-    ask.add_argument("--limit", type=int, default=3, help="at most this many quotes (1 to 5)")
+    ask.add_argument("--limit", type=int, help="at most this many quotes (1 to 5)")
 
     evaluate = commands.add_parser("eval", help="score a question set (JSON Lines)")
     evaluate.add_argument("file", type=Path)
@@ -85,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add.add_argument("source", help="the file or address of the article")
     add.add_argument("--yes", action="store_true", help="add it without asking")
-    add.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for a server")
+    add.add_argument("--timeout", type=float, help="seconds to wait for a server")
     for field in ("headline", "publisher", "date", "url"):
         add.add_argument(f"--{field}", help=f"the article's {field} (instead of what is found)")
 
@@ -106,11 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(args)
     except SimbotError as exc:
         print(f"simbot: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        return ExitCode.ERROR
     except KeyboardInterrupt:
-        return 130
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
-        return 0
+        return ExitCode.OK
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -121,7 +117,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "ask" and not _configured():
         # Every setting has its default, and answering reads only the index folder: skip
         # pydantic-settings, a sixth of a second of `simbot ask`.
-        return _ask(args.index or DEFAULT_INDEX_DIR, args.question, args.json, args.limit, True)
+        return _ask(args.index or defaults.INDEX_DIR, args.question, args.json, args.limit, True)
     from simbot.settings import load_settings
 
     settings = load_settings()
@@ -146,18 +142,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     return run(settings)
 
 
-#: The defaults of ``Settings.index_dir`` and the secrets folder (a test holds them equal),
-#: for `simbot ask`, which needs no more than the index folder.
-DEFAULT_INDEX_DIR = Path("index")
-SECRETS_DIR = Path("/run/secrets")
-
-
 def _configured() -> bool:
     """Whether anything could set a setting: a SIMBOT_* variable, a .env file, secrets."""
     return (
         any(name.upper().startswith("SIMBOT_") for name in os.environ)
         or Path(".env").exists()
-        or SECRETS_DIR.is_dir()
+        or defaults.SECRETS_DIR.is_dir()
     )
 
 
@@ -180,7 +170,7 @@ def _index_build(settings: Settings, strict: bool = False) -> int:
 
     corpus, stop = _article_warnings(settings.seeds_dir, strict)
     if stop:
-        return EXIT_FAILED
+        return ExitCode.FAILED
     # A progress bar for a person watching; logs and pipes get only the report.
     progress = _ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     try:
@@ -208,7 +198,7 @@ def _index_build(settings: Settings, strict: bool = False) -> int:
             f"{report.reused} reused"
         )
     print(f"wrote the index to {settings.index_dir}")
-    return 0
+    return ExitCode.OK
 
 
 class _ProgressLine:
@@ -248,19 +238,19 @@ def _index_check(settings: Settings, strict: bool = False) -> int:
     reasons = index.stale_reasons(settings.seeds_dir)
     try:
         if _article_warnings(settings.seeds_dir, strict)[1]:
-            return EXIT_FAILED
+            return ExitCode.FAILED
     except CorpusError:
         pass  # an article that cannot be read: the reasons below say it has changed or is new
     if reasons:
         for reason in reasons:
             print(f"out of date: {reason}", file=sys.stderr)
         print("rebuild it with `simbot index build`", file=sys.stderr)
-        return EXIT_FAILED
+        return ExitCode.FAILED
     print(
         f"{settings.index_dir} is up to date: {len(index.documents)} articles, "
         f"{len(index.paragraphs)} paragraphs"
     )
-    return 0
+    return ExitCode.OK
 
 
 def _add(settings: Settings, args: argparse.Namespace) -> int:
@@ -275,13 +265,20 @@ def _add(settings: Settings, args: argparse.Namespace) -> int:
         opening_words,
         split_paragraphs,
     )
-    from simbot.index.importer import article_name, import_article, with_metadata, write_article
+    from simbot.index.importer import (
+        TIMEOUT,
+        article_name,
+        import_article,
+        with_metadata,
+        write_article,
+    )
 
     seeds = settings.seeds_dir
     first = not seeds.is_dir() or not any(is_article_name(p) for p in seeds.iterdir())
     corpus = Corpus(()) if first else load_corpus(seeds)  # the first article: nothing to compare
     given = {f: getattr(args, f) for f in ("headline", "publisher", "date", "url")}
-    imported = with_metadata(import_article(args.source, args.timeout), **given)
+    timeout = TIMEOUT if args.timeout is None else args.timeout
+    imported = with_metadata(import_article(args.source, timeout), **given)
     name = article_name(settings.seeds_dir, imported.text)
     known = imported.provenance
     print(f"from {imported.origin}: {len(imported.paragraphs)} paragraphs, as {name}")
@@ -296,7 +293,7 @@ def _add(settings: Settings, args: argparse.Namespace) -> int:
         duplicate = f"it is {alike[1]:.0%} the same text as {alike[0]}"
     if duplicate:
         print(f"simbot: not added: {duplicate}, already in {settings.seeds_dir}.", file=sys.stderr)
-        return EXIT_FAILED
+        return ExitCode.FAILED
     text = imported.text
     draft = Document(name, text, "", split_paragraphs(name, text))
     for warning in check_document(draft):
@@ -304,10 +301,10 @@ def _add(settings: Settings, args: argparse.Namespace) -> int:
     if not args.yes:
         if not sys.stdin.isatty():
             print("simbot: not added: confirm with --yes (no terminal to ask on).", file=sys.stderr)
-            return EXIT_ERROR
+            return ExitCode.ERROR
         if input(f"Add it to {settings.seeds_dir}? [y/N] ").strip().lower() not in {"y", "yes"}:
             print("not added")
-            return EXIT_FAILED
+            return ExitCode.FAILED
 
     metadata = settings.seeds_dir / "sources.toml"
     before = metadata.read_bytes() if metadata.is_file() else None
@@ -328,7 +325,7 @@ def _add(settings: Settings, args: argparse.Namespace) -> int:
         f"rebuilt the index: {report.documents} articles, {report.paragraphs} paragraphs; "
         "now run `simbot eval tests/data/dev.jsonl`, then `git add -A seeds index`"
     )
-    return 0
+    return ExitCode.OK
 
 
 def _report(settings: Settings, top: int) -> int:
@@ -351,22 +348,25 @@ def _report(settings: Settings, top: int) -> int:
         raise SimbotError(f"{settings.unanswered_db}: cannot be read ({exc}).") from exc
     for line in report_lines(entries, Analyzer().terms, top):
         print(line)
-    return 0
+    return ExitCode.OK
 
 
-def _ask(index_dir: Path, words: list[str], as_json: bool, limit: int, semantic: bool) -> int:
-    from simbot.answer.answerer import Answerer
+def _ask(
+    index_dir: Path, words: list[str], as_json: bool, limit: int | None, semantic: bool
+) -> int:
+    from simbot.answer.answerer import DEFAULT_QUOTES, Answerer
 
     answerer = Answerer.load(index_dir, semantic)
+    limit = DEFAULT_QUOTES if limit is None else limit
     _utf8_output(sys.stdout, as_json)
     if words == ["-"]:
         answer_lines(answerer, _lines(sys.stdin.buffer), as_json, limit, sys.stdout, sys.stderr)
-        return 0
+        return ExitCode.OK
     if words:
         # Bytes of the arguments that are not UTF-8 reach Python as lone surrogates.
         answer_lines(answerer, [os.fsencode(" ".join(words))], as_json, limit, sys.stdout,
                      sys.stderr)  # fmt: skip
-        return 0
+        return ExitCode.OK
     return _prompt(answerer, as_json, limit)
 
 
@@ -468,9 +468,9 @@ def _prompt(answerer: Answerer, as_json: bool, limit: int) -> int:
         try:
             question = input("? " if interactive else "")
         except EOFError:
-            return 0
+            return ExitCode.OK
         if question.strip().lower() in {"quit", "exit"}:
-            return 0
+            return ExitCode.OK
         line = question.encode("utf-8", "surrogateescape")  # stdin's undecodable bytes
         answer_lines(answerer, [line], as_json, limit, sys.stdout, sys.stderr)
         if interactive:
@@ -496,7 +496,7 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
         failed.append(f"{len(report.verbatim_failures)} passages are not verbatim")
     for reason in failed:
         print(f"FAILED: {reason}", file=sys.stderr)
-    return EXIT_FAILED if failed else 0
+    return ExitCode.FAILED if failed else 0
 
 
 def _print_report(report: Report) -> None:

@@ -25,12 +25,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from simbot.bot.polling_state import now, read_state, state_path
-from simbot.errors import SimbotError
+from simbot.errors import ExitCode, SimbotError
 from simbot.redact import redact
 from simbot.settings import Settings, load_settings
 
-HEALTHY = 0
-UNHEALTHY = 1
+HEALTHY = ExitCode.OK
+#: Never ``ExitCode.ERROR`` (2): Docker reserves it.
+UNHEALTHY = ExitCode.FAILED
 
 #: Seconds to wait for an answer (Docker's own --timeout should be longer).
 TIMEOUT = 5.0

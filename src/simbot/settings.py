@@ -5,16 +5,19 @@ This is the only module that reads the environment: everything else is handed a 
 
 from __future__ import annotations
 
+import logging
+import re
+import urllib.parse
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from simbot import defaults
 from simbot.errors import SimbotError
 from simbot.messages import DEFAULT_ADVICE_MESSAGE
-
-#: Where Docker and Kubernetes mount secrets files (one file per setting, named like the variable).
-DEFAULT_SECRETS_DIR = Path("/run/secrets")
 
 DEFAULT_CRISIS_MESSAGE = (
     "If you are struggling or thinking about suicide or self-harm, you don't have to face it "
@@ -54,8 +57,8 @@ class Settings(BaseSettings):
         default="https://api.telegram.org/bot",
         description="Bot API base URL; point it at a self-hosted Bot API server if you run one.",
     )
-    seeds_dir: Path = Field(default=Path("seeds"), description="Folder of article files.")
-    index_dir: Path = Field(default=Path("index"), description="Folder of the built index.")
+    seeds_dir: Path = Field(default=defaults.SEEDS_DIR, description="Folder of article files.")
+    index_dir: Path = Field(default=defaults.INDEX_DIR, description="Folder of the built index.")
 
     # -- the Telegram bot (``simbot run``) ------------------------------------------------------
     webhook_url: str | None = Field(
@@ -142,8 +145,82 @@ class Settings(BaseSettings):
         default="INFO", description="Logging level of `simbot run` (DEBUG, INFO, WARNING, ...)."
     )
 
+    # -- checks: each says, in one line, what is wrong and what to do -----------------------------
 
-def load_settings(secrets_dir: Path | None = DEFAULT_SECRETS_DIR) -> Settings:
+    @field_validator("telegram_token")
+    @classmethod
+    def _token_looks_like_one(cls, token: SecretStr | None) -> SecretStr | None:
+        value = token.get_secret_value().strip() if token is not None else ""
+        if value and not _TOKEN_RE.fullmatch(value):
+            # Never echo it: a malformed token may still be most of a real one.
+            raise _invalid(
+                "SIMBOT_TELEGRAM_TOKEN does not look like a bot token (digits, a colon, then "
+                "letters, digits, _ and -): copy it again from @BotFather (/mybots, API Token), "
+                f"or {_GET_A_TOKEN}."
+            )
+        return token
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level_is_known(cls, level: str) -> str:
+        if level.upper() not in logging.getLevelNamesMapping():
+            raise _invalid(
+                f"SIMBOT_LOG_LEVEL {level!r} is not one of DEBUG, INFO, WARNING, ERROR."
+            )
+        return level
+
+    @model_validator(mode="after")
+    def _webhook_is_reachable(self) -> Self:
+        """The webhook settings, checked only when the bot runs in webhook mode."""
+        if not self.webhook_url:
+            return self
+        url = urllib.parse.urlsplit(self.webhook_url)
+        if url.scheme != "https" or not url.netloc:
+            raise _invalid(
+                "SIMBOT_WEBHOOK_URL must be an https:// URL (Telegram posts only to HTTPS)."
+            )
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else None
+        if secret is not None and not _SECRET_RE.fullmatch(secret):
+            raise _invalid("SIMBOT_WEBHOOK_SECRET may hold only 1-256 of A-Z, a-z, 0-9, _ and -.")
+        if not self.webhook_route.startswith("/") or not self.health_path.startswith("/"):
+            raise _invalid("SIMBOT_WEBHOOK_PATH and SIMBOT_HEALTH_PATH must start with /.")
+        return self
+
+    # -- derived values ---------------------------------------------------------------------------
+
+    def bot_token(self) -> str:
+        """The bot token, for commands that talk to Telegram (``SimbotError`` if it is not set)."""
+        token = self.telegram_token.get_secret_value().strip() if self.telegram_token else ""
+        if not token:
+            raise SimbotError(f"SIMBOT_TELEGRAM_TOKEN is not set: {_GET_A_TOKEN}.")
+        return token
+
+    @property
+    def webhook_route(self) -> str:
+        """The path the webhook server takes updates on (by default, that of the webhook URL)."""
+        if self.webhook_path:
+            return self.webhook_path
+        return urllib.parse.urlsplit(self.webhook_url or "").path or "/"
+
+
+# A bot token as @BotFather gives it: the bot's id, a colon, then letters, digits, _ and -.
+_TOKEN_RE = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{1,200}")
+# Telegram's rule for a webhook's secret_token, 1-256 characters (WebhookLimit in
+# telegram.constants: not imported, so that reading the settings never loads the Telegram stack).
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_GET_A_TOKEN = (
+    "create a bot with @BotFather in Telegram (/newbot) and run "
+    "SIMBOT_TELEGRAM_TOKEN=<its token> simbot run"
+)
+#: The error type of our own checks: their message is shown as it is, without pydantic's words.
+_OWN = "simbot_setting"
+
+
+def _invalid(message: str) -> PydanticCustomError:
+    return PydanticCustomError(_OWN, message)
+
+
+def load_settings(secrets_dir: Path | None = defaults.SECRETS_DIR) -> Settings:
     """Read the settings, taking secrets files from ``secrets_dir`` when that folder exists.
 
     Raises ``SimbotError`` naming the variable when a value does not fit its setting.
@@ -153,7 +230,13 @@ def load_settings(secrets_dir: Path | None = DEFAULT_SECRETS_DIR) -> Settings:
             return Settings(_secrets_dir=secrets_dir)  # type: ignore[call-arg]
         return Settings()
     except ValidationError as exc:
-        problems = "; ".join(
-            f"SIMBOT_{str(error['loc'][0]).upper()}: {error['msg']}" for error in exc.errors()
-        )
-        raise SimbotError(f"invalid setting: {problems}") from None
+        raise SimbotError(settings_problem(exc)) from None
+
+
+def settings_problem(error: ValidationError) -> str:
+    """What is wrong with the settings, in one line: our own checks' words as they are, the
+    rest (a number out of range, a value of the wrong type) naming its variable."""
+    errors = error.errors()
+    own = [e["msg"] for e in errors if e["type"] == _OWN]
+    other = [f"SIMBOT_{str(e['loc'][0]).upper()}: {e['msg']}" for e in errors if e["type"] != _OWN]
+    return "; ".join([*own, *([f"invalid setting: {'; '.join(other)}"] if other else [])])

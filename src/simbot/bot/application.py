@@ -18,15 +18,13 @@ import contextlib
 import hashlib
 import hmac
 import logging
-import re
 import signal
 import sys
-import urllib.parse
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from telegram import LinkPreviewOptions, Update
-from telegram.constants import ParseMode, UpdateType, WebhookLimit
+from telegram.constants import ParseMode, UpdateType
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -72,7 +70,7 @@ from simbot.bot.reload import IndexWatcher, load_answerer
 from simbot.bot.replies import index_version
 from simbot.bot.retry import RetryingRequest
 from simbot.bot.webhook import WebhookServer
-from simbot.errors import SimbotError
+from simbot.errors import ExitCode
 from simbot.redact import SECRETS_FILTER, protect, redact
 from simbot.settings import Settings
 
@@ -88,13 +86,6 @@ ALLOWED_UPDATES = [
     UpdateType.INLINE_QUERY,
 ]
 
-EXIT_ERROR = 2
-
-# A bot token as @BotFather gives it: the bot's id, a colon, then letters, digits, _ and -.
-_TOKEN_RE = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{1,200}")
-_SECRET_RE = re.compile(rf"[A-Za-z0-9_-]{{1,{int(WebhookLimit.MAX_SECRET_TOKEN_LENGTH)}}}")
-
-
 # -- the application ----------------------------------------------------------------------------
 
 
@@ -104,7 +95,7 @@ def build_application(settings: Settings, answerer: Answerer) -> BotApplication:
     ``answerer`` is the index in ``settings.index_dir`` as loaded; a rebuilt one replaces it.
     """
     quiet_http_logs()
-    token = bot_token(settings)
+    token = settings.bot_token()
     # Before the bot exists: it logs its API URLs, token and all, as it is made.
     protect([token, webhook_secret(settings) if settings.webhook_url else ""])
     builder = (
@@ -242,7 +233,7 @@ async def _webhook(application: BotApplication, settings: Settings) -> AsyncIter
     server = WebhookServer(
         application,
         secret=secret,
-        path=webhook_path(settings),
+        path=settings.webhook_route,
         health_path=settings.health_path,
         health=health,
     )
@@ -286,12 +277,12 @@ def _default_signals(loop: asyncio.AbstractEventLoop, signals: Iterable[int]) ->
 
 
 def run(settings: Settings) -> int:
-    """``simbot run``: the bot until it is stopped; returns the exit code."""
-    problem = settings_problem(settings)
-    if problem:
-        print(f"simbot: {problem}", file=sys.stderr)
-        return EXIT_ERROR
-    secrets = [bot_token(settings), webhook_secret(settings)]
+    """``simbot run``: the bot until it is stopped; returns the exit code.
+
+    ``SimbotError`` when there is no token or no index (the command line says it in one line).
+    """
+    # Settings were checked as they were read; this one only the bot needs.
+    secrets = [settings.bot_token(), webhook_secret(settings)]
     configure_logging(settings.log_level, secrets=secrets)
     # Read in full: a rebuild deletes the files of the index it replaces (see simbot.bot.reload).
     answerer = load_answerer(settings.index_dir, settings.semantic)
@@ -304,51 +295,15 @@ def run(settings: Settings) -> int:
             "@BotFather (/mybots, API Token).",
             file=sys.stderr,
         )
-        return EXIT_ERROR
+        return ExitCode.ERROR
     except (TelegramError, OSError) as error:
         reason = redact(str(error), secrets)
         print(f"simbot: the bot could not start: {reason}", file=sys.stderr)
-        return EXIT_ERROR
-    return 0
+        return ExitCode.ERROR
+    return ExitCode.OK
 
 
-# -- settings -----------------------------------------------------------------------------------
-
-
-def settings_problem(settings: Settings) -> str | None:
-    """What stops the bot from starting with these settings, in one line; None if nothing."""
-    token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
-    get_one = (
-        "create a bot with @BotFather in Telegram (/newbot) and run "
-        "SIMBOT_TELEGRAM_TOKEN=<its token> simbot run"
-    )
-    if not token.strip():
-        return f"SIMBOT_TELEGRAM_TOKEN is not set: {get_one}."
-    if not _TOKEN_RE.fullmatch(token.strip()):
-        # Never echo it: a malformed token may still be most of a real one.
-        return (
-            "SIMBOT_TELEGRAM_TOKEN does not look like a bot token (digits, a colon, then letters, "
-            f"digits, _ and -): copy it again from @BotFather (/mybots, API Token), or {get_one}."
-        )
-    if settings.log_level.upper() not in logging.getLevelNamesMapping():
-        return f"SIMBOT_LOG_LEVEL {settings.log_level!r} is not one of DEBUG, INFO, WARNING, ERROR."
-    if settings.webhook_url:
-        url = urllib.parse.urlsplit(settings.webhook_url)
-        if url.scheme != "https" or not url.netloc:
-            return "SIMBOT_WEBHOOK_URL must be an https:// URL (Telegram posts only to HTTPS)."
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-        if secret is not None and not _SECRET_RE.fullmatch(secret):
-            return "SIMBOT_WEBHOOK_SECRET may hold only 1-256 of A-Z, a-z, 0-9, _ and -."
-        if not webhook_path(settings).startswith("/") or not settings.health_path.startswith("/"):
-            return "SIMBOT_WEBHOOK_PATH and SIMBOT_HEALTH_PATH must start with /."
-    return None
-
-
-def bot_token(settings: Settings) -> str:
-    """The bot token (``SimbotError`` if there is none)."""
-    if settings.telegram_token is None or not settings.telegram_token.get_secret_value().strip():
-        raise SimbotError("SIMBOT_TELEGRAM_TOKEN is not set: get a token from @BotFather.")
-    return settings.telegram_token.get_secret_value().strip()
+# -- settings -------------------------------------------------------------------------------------
 
 
 def file_url(api_url: str) -> str:
@@ -364,15 +319,8 @@ def webhook_secret(settings: Settings) -> str:
     """
     if settings.webhook_secret is not None and settings.webhook_secret.get_secret_value():
         return settings.webhook_secret.get_secret_value()
-    key = bot_token(settings).encode("utf-8")
+    key = settings.bot_token().encode("utf-8")
     return hmac.new(key, b"simbot webhook secret", hashlib.sha256).hexdigest()
-
-
-def webhook_path(settings: Settings) -> str:
-    """The path the webhook server takes updates on (by default, that of the webhook URL)."""
-    if settings.webhook_path:
-        return settings.webhook_path
-    return urllib.parse.urlsplit(settings.webhook_url or "").path or "/"
 
 
 # -- logging ------------------------------------------------------------------------------------
@@ -406,7 +354,5 @@ __all__ = [
     "run",
     "running",
     "serve",
-    "services_of",
-    "settings_problem",
     "webhook_secret",
 ]

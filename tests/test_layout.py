@@ -8,6 +8,7 @@ inside functions and under ``TYPE_CHECKING`` count too: they are part of the des
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -104,3 +105,29 @@ def test_the_rules_can_fail() -> None:
     assert ("simbot.text.analyzer", "Analyzer") in found
     assert (layer("simbot.text.analyzer"), layer("simbot.index.reader")) == (0, 1)
     assert layer("simbot.bot.context") == 3 and layer("simbot.cli") is None
+
+
+# -- the map: docs/ARCHITECTURE.md ----------------------------------------------------------------
+
+ROOT = SRC.parent
+ARCHITECTURE = ROOT / "docs" / "ARCHITECTURE.md"
+_PATH_RE = re.compile(r"\bsrc/simbot/[\w/]+\.py\b")
+
+
+def test_every_module_the_architecture_names_exists() -> None:
+    named = set(_PATH_RE.findall(ARCHITECTURE.read_text("utf-8")))
+    assert named, "ARCHITECTURE.md names no module"
+    assert not [p for p in sorted(named) if not (ROOT / p).is_file()]
+
+
+def test_the_architecture_names_every_module() -> None:
+    named = set(_PATH_RE.findall(ARCHITECTURE.read_text("utf-8")))
+    modules = {str(p.relative_to(ROOT)) for p in PACKAGE.rglob("*.py") if p.name != "__init__.py"}
+    assert not sorted(modules - named), "say in docs/ARCHITECTURE.md what these modules do"
+
+
+def test_the_readme_points_to_the_architecture() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert "docs/ARCHITECTURE.md" in readme
+    for package in LAYERS:
+        assert f"src/simbot/{package}/" in readme

@@ -18,7 +18,7 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from simbot.answer.retriever import Retriever
-from simbot.cli import _ProgressLine
+from simbot.cli import _ProgressBars
 from simbot.index.bm25 import term_weights
 from simbot.index.build import build
 from simbot.index.corpus import Corpus, load_corpus
@@ -174,14 +174,16 @@ def test_build_reports_its_progress(tmp_path: Path) -> None:
     assert heard[-1] == ("writing", SMALL, SMALL)
 
 
-def test_progress_line_redraws_one_line() -> None:
+def test_progress_bars_redraw_one_line_and_clear_it() -> None:
     out = io.StringIO()
-    line = _ProgressLine(out)
-    line("indexing", 500, 1000)
-    line.close()
-    assert out.getvalue().startswith("\rindexing ")
-    assert "[############            ] 500/1,000 paragraphs" in out.getvalue()
-    assert out.getvalue().endswith("\r\033[K")
+    bars = _ProgressBars(out)
+    bars("indexing", 500, 1000)
+    bars("writing", 1000, 1000)
+    bars.close()
+    drawn = out.getvalue()
+    assert "\n" not in drawn and drawn.startswith("\rindexing ")
+    assert " 500/1000 " in drawn and "writing" in drawn
+    assert drawn.endswith("\r")  # the last bar cleared: the report prints on a clean line
 
 
 def test_known_terms_are_the_analyzers_own() -> None:

@@ -12,10 +12,9 @@ import json
 import os
 import re
 import sys
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from simbot import defaults
 from simbot.errors import CorpusError, ExitCode, SimbotError
@@ -172,7 +171,7 @@ def _index_build(settings: Settings, strict: bool = False) -> int:
     if stop:
         return ExitCode.FAILED
     # A progress bar for a person watching; logs and pipes get only the report.
-    progress = _ProgressLine(sys.stderr) if sys.stderr.isatty() else None
+    progress = _ProgressBars(sys.stderr) if sys.stderr.isatty() else None
     try:
         report = build_and_save(
             settings.seeds_dir, settings.index_dir, progress, corpus, semantic=settings.semantic
@@ -201,34 +200,31 @@ def _index_build(settings: Settings, strict: bool = False) -> int:
     return ExitCode.OK
 
 
-class _ProgressLine:
-    """``indexing [#######        ] 45,000/100,000 paragraphs`` on one terminal line."""
-
-    WIDTH = 24
-    EVERY = 0.1  # seconds between redraws
+class _ProgressBars:
+    """The build's progress for a person watching: one tqdm bar a stage, on one terminal line."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.stage = ""
-        self.shown = 0.0
+        self.bar: Any = None  # tqdm.tqdm (not typed)
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if stage == self.stage and done < total and now - self.shown < self.EVERY:
-            return
-        self.stage, self.shown = stage, now
-        line = f"{stage}..."
-        if total:
-            filled = self.WIDTH * done // total
-            bar = "#" * filled + " " * (self.WIDTH - filled)
-            line = f"{stage:<17} [{bar}] {done:,}/{total:,} paragraphs"
-        self.stream.write(f"\r{line}\033[K")
-        self.stream.flush()
+        if stage != self.stage:
+            # Imported here: only a build on a terminal draws bars.
+            from tqdm import tqdm
+
+            self.close()
+            self.stage = stage
+            self.bar = tqdm(
+                desc=f"{stage:<17}", total=total or None, initial=done, unit=" paragraphs",
+                file=self.stream, leave=False, dynamic_ncols=True, mininterval=0.1,
+            )  # fmt: skip
+        self.bar.update(done - self.bar.n)  # tqdm redraws at most every ``mininterval`` s
 
     def close(self) -> None:
-        if self.shown:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
+        if self.bar is not None:
+            self.bar.close()  # leave=False: the line is cleared
+            self.bar = None
 
 
 def _index_check(settings: Settings, strict: bool = False) -> int:

@@ -12,9 +12,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
-from typing import Final, Protocol
+from typing import Protocol
 
 #: Bumped whenever a change here would give an article different terms.
 ANALYZER_VERSION = 1
@@ -30,7 +30,6 @@ _FOLD_TABLE = str.maketrans(
 
 # A number (with its thousands separators) or a run of letters, with inner apostrophes.
 _TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['\u2019\u2018][^\W\d_]+)*")
-_UNSEEN: Final[tuple[str, str]] = ("", "")  # not looked up yet (None: the word has no term)
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?…])[\"'\u201d\u2019]?\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])")
 
 
@@ -49,26 +48,22 @@ class Token:
     end: int
 
 
-# Memo of ``folded_word``: the same few thousand words come back in every text.
-_FOLDED: dict[str, str] = {}
-#: Memos are emptied when they reach this many entries (questions can bring any string).
+#: Memos are bounded (questions can bring any string): ``functools.lru_cache`` drops the
+#: least recently used entries past this many.
 MEMO_LIMIT = 1 << 20
 #: How many of the texts it analysed last an analyzer remembers.
 RECENT_TEXTS = 256
 
 
+# Memoised: the same few thousand words come back in every text.
+@lru_cache(maxsize=MEMO_LIMIT)
 def folded_word(surface: str) -> str:
     """The folded form of a token's characters ("HIN’s" -> "hin", "63,000" -> "63000")."""
-    folded = _FOLDED.get(surface)
-    if folded is None:
-        folded = fold(surface)
-        if folded.endswith("'s"):
-            folded = folded[:-2]
-        if folded[:1].isdigit():
-            folded = folded.replace(",", "")
-        if len(_FOLDED) >= MEMO_LIMIT:
-            _FOLDED.clear()
-        _FOLDED[surface] = folded
+    folded = fold(surface)
+    if folded.endswith("'s"):
+        folded = folded[:-2]
+    if folded[:1].isdigit():
+        folded = folded.replace(",", "")
     return folded
 
 
@@ -77,7 +72,7 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     for match in _TOKEN_RE.finditer(text):
         surface = match.group()
-        folded = _FOLDED.get(surface) or folded_word(surface)
+        folded = folded_word(surface)
         if folded:
             tokens.append(Token(surface, folded, match.start(), match.end()))
     return tokens
@@ -85,12 +80,7 @@ def tokenize(text: str) -> list[Token]:
 
 def folded_words(text: str) -> list[str]:
     """``[t.folded for t in tokenize(text)]`` without making the tokens: a third of the time."""
-    known = _FOLDED.get
-    return [
-        folded
-        for surface in _TOKEN_RE.findall(text)
-        if (folded := known(surface) or folded_word(surface))
-    ]
+    return [folded for surface in _TOKEN_RE.findall(text) if (folded := folded_word(surface))]
 
 
 def split_sentences(text: str) -> list[str]:
@@ -154,11 +144,12 @@ class Analyzer:
         self.filler = word_list("filler_words")
         self.question_words = word_list("question_words") | self.filler
         self.lemmas = word_pairs("lemmas")
-        self._terms: dict[str, str | None] = {}
-        # Characters of a token -> (folded word, term), or None when it has no term.
-        self._words: dict[str, tuple[str, str] | None] = {}
-        # The texts analysed last (a paragraph is often analysed again soon after).
-        self._recent: dict[str, tuple[tuple[str, str], ...]] = {}
+        # Memoised per analyzer (each has its own known terms): a word's term, a token's
+        # (folded word, term), and the texts analysed last (a paragraph is often analysed again
+        # soon after).
+        self._term = lru_cache(maxsize=MEMO_LIMIT)(self._find_term)
+        self._pair = lru_cache(maxsize=MEMO_LIMIT)(self._find_pair)
+        self._recent = lru_cache(maxsize=RECENT_TEXTS)(self._find_word_terms)
 
     @property
     def settings(self) -> dict[str, object]:
@@ -172,21 +163,16 @@ class Analyzer:
 
     def term(self, folded: str) -> str | None:
         """The index term for a folded word, or ``None`` for a stopword."""
-        cached = self._terms.get(folded, "")
-        if cached != "":
-            return cached
-        term: str | None
+        return self._term(folded)
+
+    def _find_term(self, folded: str) -> str | None:
         if folded in self.stopwords or (len(folded) == 1 and not folded.isdigit()):
-            term = None
-        else:
-            term = self.known.known_term(folded) if self.known is not None else None
-            if term is None:
-                word = folded.replace("'", "")
-                word = self.lemmas.get(word, word)
-                term = word if word[:1].isdigit() else _snowball()(word)
-        if len(self._terms) >= MEMO_LIMIT:
-            self._terms.clear()
-        self._terms[folded] = term
+            return None
+        term = self.known.known_term(folded) if self.known is not None else None
+        if term is None:
+            word = folded.replace("'", "")
+            word = self.lemmas.get(word, word)
+            term = word if word[:1].isdigit() else _snowball()(word)
         return term
 
     def terms(self, text: str) -> list[str]:
@@ -199,26 +185,17 @@ class Analyzer:
         The same as ``(token.folded, term(token.folded))`` over ``tokenize(text)``, without
         the tokens' offsets, and remembered per word: the fast path for whole paragraphs.
         """
-        recent = self._recent.get(text)
-        if recent is not None:
-            return list(recent)
-        words = self._words
-        pairs: list[tuple[str, str]] = []
-        for surface in _TOKEN_RE.findall(text):
-            pair = words.get(surface, _UNSEEN)
-            if pair is _UNSEEN:
-                folded = folded_word(surface)
-                term = self.term(folded) if folded else None
-                pair = (folded, term) if term else None
-                if len(words) >= MEMO_LIMIT:
-                    words.clear()
-                words[surface] = pair
-            if pair is not None:
-                pairs.append(pair)
-        if len(self._recent) >= RECENT_TEXTS:
-            self._recent.clear()
-        self._recent[text] = tuple(pairs)
-        return pairs
+        return list(self._recent(text))
+
+    def _find_word_terms(self, text: str) -> tuple[tuple[str, str], ...]:
+        pair = self._pair
+        return tuple(found for surface in _TOKEN_RE.findall(text) if (found := pair(surface)))
+
+    def _find_pair(self, surface: str) -> tuple[str, str] | None:
+        """Characters of a token -> (folded word, term), or None when it has no term."""
+        folded = folded_word(surface)
+        term = self.term(folded) if folded else None
+        return (folded, term) if term else None
 
     def question_tokens(self, text: str) -> list[tuple[Token, str]]:
         """The tokens of a question that say what it is about, each with its term."""

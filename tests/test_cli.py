@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from simbot.answer.answerer import Answer, Answerer
-from simbot.cli import answer_lines
+from simbot.asking import answer_lines
 from support import DEV, INDEX, ROOT, SEEDS, dev_questions, shipped_answerer
 
 

@@ -20,8 +20,8 @@ from fake_bot_api import parse_html
 from hostile_lines import generated_lines, regression_lines
 from simbot.answer.answerer import MAX_QUOTES, Answer
 from simbot.answer.render import TELEGRAM_MAX_TEXT, to_json, to_telegram_html, to_text
+from simbot.asking import answer_lines, json_line
 from simbot.bot.replies import answer_html
-from simbot.cli import answer_lines, json_line
 from support import ROOT, SEEDS, shipped_answerer
 
 WORDS = [

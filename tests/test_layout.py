@@ -23,7 +23,7 @@ LAYERS = {"text": 0, "index": 1, "answer": 2, "bot": 3}
 SHARED = {"simbot", "simbot.defaults", "simbot.errors", "simbot.messages", "simbot.redact",
           "simbot.settings"}  # fmt: skip
 #: Top-level front ends, above every layer: nothing in a package imports them.
-FRONTS = {"simbot.cli", "simbot.evaluate", "simbot.health", "simbot.__main__"}
+FRONTS = {"simbot.cli", "simbot.asking", "simbot.evaluate", "simbot.health", "simbot.__main__"}
 #: What the command line may import from the bot: the entry point of `simbot run`, nothing else.
 CLI_INTO_BOT = {("simbot.bot.application", "run")}
 

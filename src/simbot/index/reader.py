@@ -173,7 +173,7 @@ class Index:
         """Load and verify the index in ``directory``, or raise ``IndexProblem`` saying what to do.
 
         The manifest must follow its schema, every data file must be a regular file of the
-        folder holding exactly what the build wrote: see ``index_files``.
+        folder holding exactly what the build wrote: see ``simbot.index.files``.
         """
         try:
             raw = index_files.read_file(directory, MANIFEST, MAX_MANIFEST_BYTES)
@@ -275,7 +275,7 @@ class Index:
 
     @cached_property
     def vectors(self) -> npt.NDArray[np.float32] | None:
-        """Each paragraph's unit vector by meaning (``semantic.py``), or ``None`` if not built."""
+        """Each paragraph's unit vector by meaning (``text.embedding``); ``None`` if not built."""
         entry = self.manifest.get("semantic")
         if not entry or "vectors" not in self.manifest["files"]:
             return None

@@ -402,9 +402,9 @@ def render(table: dict[str, list[str]], version: str, licence: list[str],
         "# rare synonyms (no SemCor tag count and a single sense) and stopwords dropped;",
         "# a few similar adjectives and specific hypernyms (cop -> policeman) are added.",
         "#",
-        "# Format: UTF-8; lines starting with '#' are comments; then one line per",
-        "# headword, sorted: headword<TAB>syn1 syn2 ... (space-separated, most relevant",
-        f"# first, at most {max_syns}). Headwords are lemmas (base forms), all lowercase;",
+        "# Format: a table (simbot/text/wordlists.py): one line per headword, sorted:",
+        f"# headword<TAB>syn1|syn2|... (most relevant first, at most {max_syns}). Headwords are",
+        "# lemmas (base forms), all lowercase;",
         "# the list is not symmetric. Synonyms may come from different parts of speech.",
         "#",
         "# WordNet licence notice (it must be kept with this file and any copy of it):",
@@ -413,7 +413,7 @@ def render(table: dict[str, list[str]], version: str, licence: list[str],
     out += [("# " + line) if line else "#" for line in licence]
     out.append("#")
     for word, syns in table.items():
-        out.append(f"{word}\t{' '.join(syns)}")
+        out.append(f"{word}\t{'|'.join(syns)}")
     return "\n".join(out) + "\n"
 
 

@@ -17,19 +17,21 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from simbot import analysis
-from simbot.analysis import Analyzer, word_list
+from simbot.answer.candidates import Retriever
 from simbot.cli import _ProgressLine
-from simbot.context import speaker_terms
-from simbot.corpus import Corpus, load_corpus
-from simbot.index import Index, build, save, term_weights
-from simbot.retrieve import Retriever
+from simbot.index.corpus import Corpus, load_corpus
+from simbot.index.reader import Index, build, save, term_weights
+from simbot.text import analyzer as analysis
+from simbot.text import wordlists
+from simbot.text.analyzer import Analyzer
+from simbot.text.speakers import speaker_terms
 
 SMALL, MEDIUM = 300, 3000
 
 
 def _vocabulary() -> list[str]:
-    words = sorted({w for line in word_list("synonyms") for w in line.split() if w.isalpha()})
+    table = wordlists.table("synonyms")
+    words = sorted({w for key, found in table.items() for w in (key, *found) if w.isalpha()})
     return random.Random(1).sample(words, 4000)
 
 
@@ -38,7 +40,7 @@ def _write_corpus(folder: Path, paragraphs: int, seed: int) -> Path:
     rng = random.Random(seed)
     vocabulary = _vocabulary()
     zipf = [1 / (rank + 1) for rank in range(len(vocabulary))]
-    stopwords = sorted(word_list("stopwords"))
+    stopwords = sorted(wordlists.words("stopwords"))
     folder.mkdir(parents=True)
     made: list[str] = []
     for _ in range(paragraphs):

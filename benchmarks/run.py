@@ -83,12 +83,12 @@ def _percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q))
 
 
-def _run_measured(command: list[str]) -> tuple[float, float]:
+def _run_measured(command: list[str], semantic: bool) -> tuple[float, float]:
     """Run ``command``; its wall time (s) and its own peak resident memory (MB)."""
     with tempfile.TemporaryFile() as log:
         started = time.perf_counter()
-        # The lexical engine's figures: meaning-level matching has its own, benchmarks/semantic.py.
-        environment = {**os.environ, "SIMBOT_SEMANTIC": "off"}
+        # The lexical engine's figures unless --semantic: the model then embeds every paragraph.
+        environment = {**os.environ, "SIMBOT_SEMANTIC": "on" if semantic else "off"}
         child = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log, env=environment)
         _, status, usage = os.wait4(child.pid, 0)
         elapsed = time.perf_counter() - started
@@ -130,7 +130,7 @@ def _rss_mb() -> float:
     return float("nan")
 
 
-def _measure(size: int, questions: list[str], data: Path) -> Row:
+def _measure(size: int, questions: list[str], data: Path, semantic: bool) -> Row:
     from corpus import make_corpus
 
     from simbot.answer.answerer import Answerer
@@ -141,9 +141,10 @@ def _measure(size: int, questions: list[str], data: Path) -> Row:
     from simbot.text.speakers import speaker_terms
 
     seeds = make_corpus(data / f"corpus-{size}", size)
-    index_dir = data / f"index-{size}"
+    index_dir = data / f"index-{size}{'-semantic' if semantic else ''}"
     build_s, build_mb = _run_measured(
-        [*_simbot_command(), "index", "build", "--seeds", str(seeds), "--index", str(index_dir)]
+        [*_simbot_command(), "index", "build", "--seeds", str(seeds), "--index", str(index_dir)],
+        semantic,
     )
     probe = subprocess.run(
         [sys.executable, __file__, "--child-load", str(index_dir), questions[0]],
@@ -301,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the questions")
     parser.add_argument("--data", type=Path, default=HERE / "data", help="corpora and indexes")
     parser.add_argument("--out", type=Path, default=HERE / "results", help="where results go")
+    parser.add_argument(
+        "--semantic", action="store_true", help="build with meaning (every paragraph embedded)"
+    )
     parser.add_argument("--child-load", nargs=2, metavar=("INDEX", "QUESTION"),
                         help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args(argv)
@@ -316,14 +320,15 @@ def main(argv: list[str] | None = None) -> int:
     for size in (int(s) for s in args.sizes.split(",")):
         print(f"{size:,} paragraphs ...", file=sys.stderr, flush=True)
         questions = sample_questions(args.questions, args.seed, paragraphs=size)
-        rows.append(_measure(size, questions, args.data))
+        rows.append(_measure(size, questions, args.data, args.semantic))
         print(_table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
     ask_s = _ask_wall()
     checks = _checks(rows[-1], ask_s)
     environment = (
         f"{platform.python_implementation()} {platform.python_version()}, "
         f"{os.cpu_count()} CPUs, load average {load_before:.1f} before and "
-        f"{os.getloadavg()[0]:.1f} after; {args.questions} questions per size (seed {args.seed})"
+        f"{os.getloadavg()[0]:.1f} after; {args.questions} questions per size (seed {args.seed}); "
+        f"meaning-level matching {'on' if args.semantic else 'off'}"
     )
     report = "\n".join([
         _table(rows),

@@ -11,6 +11,7 @@ from simbot.index import boilerplate
 from simbot.index.build import build_and_save
 from simbot.index.corpus import load_corpus
 from simbot.index.reader import Index
+from simbot.text import wordlists
 from support import INDEX, shipped_answerer
 
 APPEAL = (
@@ -61,7 +62,11 @@ def test_maintainers_list_more_boilerplate(
 ) -> None:
     seeds = _seeds(tmp_path, appeal_in=0)
     corpus = load_corpus(seeds)
-    monkeypatch.setattr(boilerplate, "data_lines", lambda name: ["the winter FERRY timetable"])
+    shipped = wordlists.entries
+    listed = ("the winter FERRY timetable",)
+    monkeypatch.setattr(
+        wordlists, "entries", lambda name: listed if name == boilerplate.LIST else shipped(name)
+    )
     found = boilerplate.find_boilerplate(corpus)
     texts = [p.text for p in corpus.paragraphs()]
     assert [texts[pid] for pid in found] == ["The winter ferry timetable starts in November."]

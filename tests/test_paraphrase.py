@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simbot.text.analyzer import word_pairs
+from simbot.text import wordlists
 from simbot.text.lexicon import Paraphrase, Table, base_forms, find, paraphrases, spell_out_chat
 
 TABLE: Table = {
@@ -16,7 +16,7 @@ TABLE: Table = {
 
 
 def test_base_forms_undo_common_endings() -> None:
-    lemmas = word_pairs("lemmas")
+    lemmas = wordlists.pairs("lemmas")
     assert "pilot" in base_forms("piloted", lemmas)
     assert "trial" in base_forms("trialled", lemmas)
     assert "study" in base_forms("studies", lemmas)
@@ -69,7 +69,7 @@ def test_chat_spellings_are_written_out_as_whole_words_only() -> None:
 def test_letters_a_case_blind_match_equates_with_ascii_never_break_spelling_out() -> None:
     # re.IGNORECASE matches "ſ" as "s", the Kelvin sign as "k", "ı" and "İ" as "i", which
     # str.lower() does not map to them: looking such a match up in the list raised KeyError.
-    for word in word_pairs("chat_words"):
+    for word in wordlists.pairs("chat_words"):
         for ascii_letter, lookalike in (("s", "ſ"), ("k", "\u212a"), ("i", "ı"), ("i", "İ")):
             variant = word.replace(ascii_letter, lookalike)
             assert isinstance(spell_out_chat(f"why {variant} here"), str)

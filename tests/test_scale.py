@@ -25,14 +25,16 @@ from simbot.index.corpus import Corpus, load_corpus
 from simbot.index.reader import Index
 from simbot.index.writer import save
 from simbot.text import analyzer as analysis
-from simbot.text.analyzer import Analyzer, word_list
+from simbot.text import wordlists
+from simbot.text.analyzer import Analyzer
 from simbot.text.speakers import speaker_terms
 
 SMALL, MEDIUM = 300, 3000
 
 
 def _vocabulary() -> list[str]:
-    words = sorted({w for line in word_list("synonyms") for w in line.split() if w.isalpha()})
+    table = wordlists.table("synonyms")
+    words = sorted({w for key, found in table.items() for w in (key, *found) if w.isalpha()})
     return random.Random(1).sample(words, 4000)
 
 
@@ -41,7 +43,7 @@ def _write_corpus(folder: Path, paragraphs: int, seed: int) -> Path:
     rng = random.Random(seed)
     vocabulary = _vocabulary()
     zipf = [1 / (rank + 1) for rank in range(len(vocabulary))]
-    stopwords = sorted(word_list("stopwords"))
+    stopwords = sorted(wordlists.words("stopwords"))
     folder.mkdir(parents=True)
     made: list[str] = []
     for _ in range(paragraphs):

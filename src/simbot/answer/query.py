@@ -17,7 +17,8 @@ from itertools import pairwise
 
 from simbot.answer.kinds import Kind, question_kind
 from simbot.index.reader import Index
-from simbot.text.analyzer import Analyzer, Token, data_lines, fold, squeeze, tokenize
+from simbot.text import wordlists
+from simbot.text.analyzer import Analyzer, Token, fold, squeeze, tokenize
 from simbot.text.lexicon import Paraphrase, base_forms, find, spell_out_chat
 from simbot.text.spelling import correct
 
@@ -115,11 +116,7 @@ class Query:
 @cache
 def synonyms() -> dict[str, list[str]]:
     """Common English synonyms (shipped, from WordNet): word -> synonyms, most usual first."""
-    table: dict[str, list[str]] = {}
-    for line in data_lines("synonyms"):
-        word, _, rest = line.partition("\t")
-        table[word] = rest.split()
-    return table
+    return {word: list(found) for word, found in wordlists.table("synonyms").items()}
 
 
 def bounded_question(question: str) -> str:
@@ -253,11 +250,7 @@ def _add_acronyms_of_names(
 @cache
 def abbreviations() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Common abbreviations and what they stand for (shipped, ``data/abbreviations.txt``)."""
-    rows: list[tuple[str, tuple[str, ...]]] = []
-    for line in data_lines("abbreviations"):
-        key, _, names = line.partition("\t")
-        rows.append((key.strip(), tuple(n.strip() for n in names.split("|"))))
-    return tuple(rows)
+    return tuple(wordlists.table("abbreviations").items())
 
 
 _ABBREVIATION_RE = re.compile(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from simbot.answer.quotes import Citation
-from simbot.text.analyzer import data_lines
+from simbot.text import wordlists
 
 _PASSAGE_RE = re.compile(r"(\S+\.txt), ¶(\d+)")
 
@@ -28,10 +28,10 @@ class Example:
 def examples() -> tuple[Example, ...]:
     """The shipped examples, in the order /start shows them."""
     found: list[Example] = []
-    for line in data_lines("examples"):
-        question, _, passages = line.partition("\t")
-        expected = tuple(Citation(m[1], int(m[2])) for m in _PASSAGE_RE.finditer(passages))
-        if not question.strip() or not expected:
-            raise ValueError(f"data/examples.txt: not 'question<TAB>file, ¶N': {line!r}")
-        found.append(Example(question.strip(), expected))
+    for question, passages in wordlists.table("examples").items():
+        matches = [_PASSAGE_RE.fullmatch(passage) for passage in passages]
+        expected = tuple(Citation(m[1], int(m[2])) for m in matches if m)
+        if len(expected) != len(passages):
+            raise ValueError(f"data/examples.txt: not 'file, ¶N[|file, ¶N…]': {passages!r}")
+        found.append(Example(question, expected))
     return tuple(found)

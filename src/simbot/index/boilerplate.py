@@ -14,7 +14,8 @@ import math
 from collections import defaultdict
 
 from simbot.index.corpus import Corpus
-from simbot.text.analyzer import data_lines, folded_words
+from simbot.text import wordlists
+from simbot.text.analyzer import folded_words
 
 #: Fewer articles than this never make a paragraph boilerplate by repetition alone: two articles
 #: quoting the same statement are not boilerplate.
@@ -28,7 +29,7 @@ def _key(text: str) -> str:
 
 def listed() -> list[str]:
     """The shipped list's entries, folded as paragraphs are compared."""
-    return [key for line in data_lines(LIST) if (key := _key(line))]
+    return [key for line in wordlists.entries(LIST) if (key := _key(line))]
 
 
 def list_digest() -> str:

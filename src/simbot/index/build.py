@@ -40,7 +40,8 @@ from simbot.index.postings import count_postings
 from simbot.index.provenance import SOURCES_FILE
 from simbot.index.reader import Index
 from simbot.index.writer import save
-from simbot.text.analyzer import Analyzer, fold, learn_aliases, squeeze, tokenize, word_list
+from simbot.text import wordlists
+from simbot.text.analyzer import Analyzer, fold, learn_aliases, squeeze, tokenize
 
 if TYPE_CHECKING:
     from simbot.index.corpus import Corpus, Document
@@ -282,13 +283,13 @@ def _listed_words() -> tuple[str, ...]:
     """
     words: set[str] = set()
     for name in _LISTS:
-        for line in word_list(name):
-            for entry in re.split(r"[\s|]+", line):
+        for key, values in wordlists.table(name).items():
+            for entry in (word for part in (key, *values) for word in part.split()):
                 words.add(entry)
                 if not (entry.isascii() and entry.isalpha() and entry.islower()):
                     words.update(t.folded for t in tokenize(entry))  # "ex-wife", "A&E"
-    for line in word_list("abbreviations"):
-        words.add(fold(squeeze(line.partition("\t")[0])))
+    for key in wordlists.table("abbreviations"):
+        words.add(fold(squeeze(key)))
     words.discard("")
     return tuple(sorted(words))
 

@@ -13,8 +13,9 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Protocol
+
+from simbot.text import wordlists
 
 #: Bumped whenever a change here would give an article different terms.
 ANALYZER_VERSION = 1
@@ -88,29 +89,6 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END_RE.split(text) if s]
 
 
-@cache
-def word_list(name: str) -> frozenset[str]:
-    """A shipped word list (``data/NAME.txt``): one entry a line, ``#`` starts a comment."""
-    return frozenset(data_lines(name))
-
-
-@cache
-def word_pairs(name: str) -> dict[str, str]:
-    """A shipped list of ``form<TAB>base`` pairs."""
-    pairs: dict[str, str] = {}
-    for line in data_lines(name):
-        form, _, base = line.partition("\t")
-        if base:
-            pairs[form] = base
-    return pairs
-
-
-def data_lines(name: str) -> list[str]:
-    """The entries of a shipped list (``data/NAME.txt``), in order, without comments."""
-    text = resources.files("simbot").joinpath("data").joinpath(f"{name}.txt").read_text("utf-8")
-    return [s for line in text.splitlines() if (s := line.strip()) and not s.startswith("#")]
-
-
 def squeeze(abbreviation: str) -> str:
     """"A&E" as one word ("AE"), so that the tokenizer keeps it."""
     return "".join(c for c in abbreviation if c.isalnum())
@@ -139,11 +117,11 @@ class Analyzer:
         # A loaded index knows the term of every word of its articles and word lists, so a
         # question about them is analysed without importing nltk.
         self.known = known
-        self.stopwords = word_list("stopwords")
+        self.stopwords = wordlists.words("stopwords")
         #: Chat filler, greetings and swearing ("hey", "lol", "tbh"): they frame a question too.
-        self.filler = word_list("filler_words")
-        self.question_words = word_list("question_words") | self.filler
-        self.lemmas = word_pairs("lemmas")
+        self.filler = wordlists.words("filler_words")
+        self.question_words = wordlists.words("question_words") | self.filler
+        self.lemmas = wordlists.pairs("lemmas")
         # Memoised per analyzer (each has its own known terms): a word's term, a token's
         # (folded word, term), and the texts analysed last (a paragraph is often analysed again
         # soon after).

@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
-from simbot.text.analyzer import data_lines, fold, word_list, word_pairs
+from simbot.text import wordlists
+from simbot.text.analyzer import fold
 
 PATTERNS = "distress_patterns"
 
@@ -69,18 +70,18 @@ class Patterns:
 
 
 _DEFINE_RE = re.compile(r"define\s+([A-Z]+)\s*=\s*(.+)")
-_SECTION_RE = re.compile(r"\[([\w-]+)((?:\s+[\w-]+)*)\]")
 _MACRO_RE = re.compile(r"\{([A-Z]+)\}")
+_SOURCE = wordlists.file_name(PATTERNS)
 
 
 @cache
 def patterns() -> Patterns:
     """The shipped patterns (read once)."""
-    return parse_patterns(data_lines(PATTERNS))
+    return parse_patterns(list(wordlists.entries(PATTERNS)))
 
 
 def parse_patterns(lines: list[str]) -> Patterns:
-    """Patterns from the lines of a patterns file (comments already left out).
+    """Patterns from the entries of a patterns file (comments already left out).
 
     Raises ``ValueError`` naming the line when a regex does not compile or uses an unknown name.
     """
@@ -88,37 +89,38 @@ def parse_patterns(lines: list[str]) -> Patterns:
     families: list[Family] = []
     words: dict[str, frozenset[str]] = {}
     pairs: dict[str, dict[str, str]] = {}
-    spellings: list[str] = []
-    section: tuple[str, frozenset[str]] | None = None
-    for line in lines:
-        if define := _DEFINE_RE.fullmatch(line):
-            defines[define[1]] = _expand(define[2], defines, line)
-        elif header := _SECTION_RE.fullmatch(line):
-            section = header[1], frozenset(header[2].split())
-            if not section[1] & {"words", "pairs"}:
-                families.append(Family(*section))
-        elif section is None:
-            raise ValueError(f"{PATTERNS}.txt: a line before any [section]: {line!r}")
-        elif section[0] == "spellings":
-            spellings.append(line)
-        elif "pairs" in section[1]:
-            form, _, meaning = line.partition("=")
-            pairs.setdefault(section[0], {})[form.strip()] = meaning.strip()
-        elif "words" in section[1]:
-            words[section[0]] = words.get(section[0], frozenset()) | frozenset(line.split())
+    spellings: tuple[str, ...] = ()
+    for section in wordlists.parse_sections(lines, _SOURCE):
+        if "defines" in section.flags:
+            for line in section.entries:
+                if not (define := _DEFINE_RE.fullmatch(line)):
+                    raise ValueError(f"{_SOURCE}: not 'define NAME = regex': {line!r}")
+                defines[define[1]] = _expand(define[2], defines, line)
+        elif "pairs" in section.flags:
+            table = wordlists.parse_table(section.entries, _SOURCE)
+            pairs[section.name] = wordlists.single_values(table, _SOURCE)
+        elif "words" in section.flags or section.name == "spellings":
+            listed = wordlists.unique(section.entries, _SOURCE)
+            if section.name == "spellings":
+                spellings = tuple(listed)
+            else:
+                words[section.name] = frozenset(listed)
         else:
-            regex = _expand(line, defines, line)
-            try:
-                families[-1].patterns.append(re.compile(rf"(?<!\w)(?:{regex})(?!\w)"))
-            except re.error as exc:
-                raise ValueError(f"{PATTERNS}.txt: {exc} in {line!r}") from None
-    return Patterns(tuple(families), words, pairs, tuple(spellings))
+            family = Family(section.name, section.flags)
+            families.append(family)
+            for line in section.entries:
+                regex = _expand(line, defines, line)
+                try:
+                    family.patterns.append(re.compile(rf"(?<!\w)(?:{regex})(?!\w)"))
+                except re.error as exc:
+                    raise ValueError(f"{_SOURCE}: {exc} in {line!r}") from None
+    return Patterns(tuple(families), words, pairs, spellings)
 
 
 def _expand(text: str, defines: dict[str, str], line: str) -> str:
     def name(match: re.Match[str]) -> str:
         if match[1] not in defines:
-            raise ValueError(f"{PATTERNS}.txt: unknown name {{{match[1]}}} in {line!r}")
+            raise ValueError(f"{_SOURCE}: unknown name {{{match[1]}}} in {line!r}")
         return defines[match[1]]
 
     return _MACRO_RE.sub(name, text)
@@ -158,7 +160,7 @@ def _chat_spellings() -> dict[str, str]:
 
     Not ``data/contractions.txt``: the patterns are written for contractions as typed ("dont").
     """
-    return word_pairs("chat_words") | patterns().pairs["respellings"]
+    return wordlists.pairs("chat_words") | patterns().pairs["respellings"]
 
 
 #: Shorter words have too many neighbours one typo away (four letters: a swap only, "wnat");
@@ -171,7 +173,9 @@ TWO_TYPOS_LENGTH = 8
 @cache
 def _respelt(word: str) -> str:
     """The entry of ``[spellings]`` that ``word`` is a typo of, if it is no English word."""
-    if len(word) < MIN_TYPO_LENGTH or not word.isalpha() or word in word_list("english_words"):
+    if len(word) < MIN_TYPO_LENGTH or not word.isalpha():
+        return word
+    if word in wordlists.words("english_words"):
         return word
     if word in patterns().words["contractions"]:  # "wasnt" is not a typo of "want"
         return word

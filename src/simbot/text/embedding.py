@@ -37,9 +37,9 @@ from simbot.errors import SimbotError
 
 log = logging.getLogger(__name__)
 
-MODEL_NAME = "all-MiniLM-L6-v2-simbot-ft1-onnx-int8"
+MODEL_NAME = "all-MiniLM-L6-v2-simbot-ft2-onnx-int8"
 #: sha256 of ``data/minilm_simbot_int8.onnx``, as ``tools/train_encoder.py`` wrote it.
-MODEL_SHA256 = "0927b14a3033088c48bcf81ab4e4f8f018ce82b98e3bb58c30b95bb0b98fd9a0"
+MODEL_SHA256 = "9e1b9fe99e9166028a33835c32a14fb085f12f93866000f9ba2d719418e641f5"
 MODEL_FILE = "minilm_simbot_int8.onnx"
 #: sha256 of ``data/minilm_tokenizer.json`` (the model's tokenizer.json, unchanged).
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"

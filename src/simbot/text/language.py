@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from simbot.text.analyzer import word_list
+from simbot.text import wordlists
 
 _WORD_RE = re.compile(r"[^\W\d_]+")
 
@@ -50,6 +50,10 @@ def reads_as_foreign(text: str, known: frozenset[str] = frozenset()) -> bool:
     words = [w.lower() for w in _WORD_RE.findall(text)]
     if len(words) < 2 or not any(w in _FOREIGN_WORDS for w in words):
         return False
-    english = word_list("english_words") | word_list("stopwords") | word_list("question_words")
+    english = (
+        wordlists.words("english_words")
+        | wordlists.words("stopwords")
+        | wordlists.words("question_words")
+    )
     share = sum(w in english or w in known for w in words) / len(words)
     return share < ENGLISH_SHARE

@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from simbot.text.analyzer import data_lines, folded_words, word_pairs
+from simbot.text import wordlists
+from simbot.text.analyzer import folded_words
 
 #: Word endings and what a dictionary form may end in instead ("piloted" -> "pilot").
 _INFLECTIONS = (
@@ -37,7 +38,7 @@ class Paraphrase:
 @cache
 def _chat_words() -> dict[str, str]:
     """Chat spellings and bare contractions, and the words they stand for."""
-    return word_pairs("chat_words") | word_pairs("contractions")
+    return wordlists.pairs("chat_words") | wordlists.pairs("contractions")
 
 
 def _chat_word_re() -> re.Pattern[str]:
@@ -75,11 +76,10 @@ def base_forms(word: str, lemmas: Mapping[str, str]) -> list[str]:
 def paraphrases() -> Table:
     """The shipped list, by first word (the longest phrase standing is found first)."""
     table: dict[str, list[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]]] = {}
-    for line in data_lines("paraphrases"):
-        phrase, _, ways = line.partition("\t")
+    for phrase, ways in wordlists.table("paraphrases").items():
         # Words as questions and articles are cut into them: "u-turn" is "u", "turn".
         words = tuple(folded_words(phrase))
-        wordings = tuple(w for way in ways.split("|") if (w := tuple(folded_words(way))))
+        wordings = tuple(w for way in ways if (w := tuple(folded_words(way))))
         if words and wordings:
             table.setdefault(words[0], []).append((words, wordings))
     for entries in table.values():

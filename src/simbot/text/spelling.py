@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
-from simbot.text.analyzer import word_list
+from simbot.text import wordlists
 
 #: Shorter words have too many neighbours one edit away to guess safely.
 MIN_LENGTH = 5
@@ -39,7 +39,7 @@ def correct(word: str, known: Mapping[str, Sequence[int]]) -> str | None:
         return None
     if word in known:
         return None
-    if word in word_list("english_words"):
+    if word in wordlists.words("english_words"):
         return None
     candidates = {w for w in edits1(word) if w in known}
     if not candidates:

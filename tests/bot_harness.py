@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from fake_bot_api import FakeBotApi, JSONDict, RecordedCall
+from fakebot import FakeBotApi, JSONDict, RecordedCall
 from simbot.bot import BotApplication, build_application, running
 from simbot.bot_webhook import WebhookServer
 from simbot.settings import Settings

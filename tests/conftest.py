@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 
 from bot_harness import RunningBot, run_bot
-from fake_bot_api import FakeBotApi
+from fakebot import FakeBotApi
 
 
 @pytest_asyncio.fixture

@@ -16,7 +16,7 @@ import sys
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
-from fake_bot_api import FakeBotApi
+from fakebot import FakeBotApi
 from support import INDEX
 
 #: Starting Python, python-telegram-bot and the index takes a moment on a slow machine.

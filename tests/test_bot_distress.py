@@ -10,7 +10,7 @@ import asyncio
 import json
 
 from bot_harness import WAIT, RunningBot, run_bot
-from fake_bot_api import FakeBotApi, JSONDict, RecordedCall
+from fakebot import FakeBotApi, JSONDict, RecordedCall
 from simbot.bot_replies import (
     GROUP_SUPPORT,
     INLINE_SUPPORT,

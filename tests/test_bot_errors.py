@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from bot_harness import WAIT, run_bot
-from fake_bot_api import FakeBotApi
+from fakebot import FakeBotApi
 from simbot.bot_replies import SOMETHING_WENT_WRONG
 from test_bot_inline import inline_answer
 from test_bot_private import QUESTION

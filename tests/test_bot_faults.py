@@ -16,7 +16,7 @@ import pytest
 from telegram import Bot
 
 from bot_harness import WAIT, RunningBot, run_bot
-from fake_bot_api import FakeBotApi, Fault, JSONDict
+from fakebot import FakeBotApi, Fault, JSONDict
 from simbot.bot_replies import QUESTION_MARK, SOMETHING_WENT_WRONG
 from simbot.bot_retry import GaveUp, RetryingRequest
 from test_bot_private import QUESTION

@@ -5,7 +5,7 @@ from __future__ import annotations
 import urllib.parse
 
 from bot_harness import RunningBot
-from fake_bot_api import JSONDict, iter_entities
+from fakebot import JSONDict, iter_entities
 from simbot.bot_followups import Shown, shown_passages
 from simbot.bot_replies import NO_WORDS, QUESTION_MARK
 from simbot.render import quote_citations

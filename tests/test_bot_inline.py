@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot_harness import WAIT, RunningBot
-from fake_bot_api import JSONDict, parse_html
+from fakebot import JSONDict, parse_html
 from simbot.bot_replies import INLINE_START
 from simbot.render import quote_citations
 from support import shipped_sources

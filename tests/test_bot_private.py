@@ -8,7 +8,7 @@ import urllib.parse
 import pytest
 
 from bot_harness import RunningBot, run_bot
-from fake_bot_api import FakeBotApi, JSONDict, iter_entities
+from fakebot import FakeBotApi, JSONDict, iter_entities
 from simbot.answer import MAX_QUOTES, Quote
 from simbot.bot_layout import without_repeats
 from simbot.bot_replies import (

@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot_harness import WAIT, RunningBot, run_webhook_bot
-from fake_bot_api import FakeBotApi, JSONDict
+from fakebot import FakeBotApi, JSONDict
 from simbot.bot_replies import QUESTION_MARK, index_version
 from simbot.index import MANIFEST, build_and_save
 from simbot.reload import load_answerer

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from telegram import InputTextMessageContent
 
-from fake_bot_api import parse_html, utf16_slice
+from fakebot import parse_html, utf16_slice
 from simbot.answer import Quote
 from simbot.bot_layout import without_repeats
 from simbot.bot_replies import (

@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from fake_bot_api import FakeBotApi
+from fakebot import FakeBotApi
 from processes import START, environment, finish, free_port, settings_for, simbot, stop
 from support import INDEX
 from test_bot_private import QUESTION

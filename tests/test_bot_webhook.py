@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot_harness import WAIT, run_webhook_bot
-from fake_bot_api import FakeBotApi
+from fakebot import FakeBotApi
 from simbot.bot import webhook_secret
 from simbot.bot_replies import QUESTION_MARK, index_version
 from support import shipped_answerer

@@ -16,7 +16,7 @@ from functools import cache
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fake_bot_api import parse_html
+from fakebot import parse_html
 from hostile_lines import generated_lines, regression_lines
 from simbot.answer import MAX_QUOTES, Answer
 from simbot.bot_replies import answer_html

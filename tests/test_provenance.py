@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fake_bot_api import parse_html
+from fakebot import parse_html
 from simbot.answer import Answer, Citation, Quote
 from simbot.bot_replies import answer_html, inline_results, passage_html, sources_html
 from simbot.corpus import load_corpus

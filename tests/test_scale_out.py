@@ -22,7 +22,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from fake_bot_api import FakeBotApi, JSONDict, RecordedCall
+from fakebot import FakeBotApi, JSONDict, RecordedCall
 from processes import START, free_port, settings_for, start_simbot, stop
 from simbot.bot_followups import shown_passages
 from simbot.bot_replies import QUESTION_MARK

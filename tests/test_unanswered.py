@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot_harness import WAIT, run_bot
-from fake_bot_api import FakeBotApi
+from fakebot import FakeBotApi
 from simbot.analysis import Analyzer
 from simbot.bot_replies import FEEDBACK_THANKS
 from simbot.unanswered import (

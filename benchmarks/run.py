@@ -107,7 +107,7 @@ def _simbot_command() -> list[str]:
 def _child_load(index_dir: Path, question: str) -> None:
     """In a fresh process: load the index, then answer one question; print what it cost."""
     started = time.perf_counter()
-    from simbot.answer import Answerer
+    from simbot.answer.answerer import Answerer
 
     imported = time.perf_counter()
     answerer = Answerer.load(index_dir)
@@ -133,12 +133,12 @@ def _rss_mb() -> float:
 def _measure(size: int, questions: list[str], data: Path) -> Row:
     from corpus import make_corpus
 
-    from simbot.analysis import Analyzer
-    from simbot.answer import Answerer
-    from simbot.context import speaker_terms
-    from simbot.corpus import load_corpus
-    from simbot.query import parse
-    from simbot.retrieve import Retriever
+    from simbot.answer.answerer import Answerer
+    from simbot.answer.candidates import Retriever
+    from simbot.answer.query import parse
+    from simbot.index.corpus import load_corpus
+    from simbot.text.analyzer import Analyzer
+    from simbot.text.speakers import speaker_terms
 
     seeds = make_corpus(data / f"corpus-{size}", size)
     index_dir = data / f"index-{size}"

@@ -55,8 +55,8 @@ def _at_scale(size: int, questions: list[str]) -> list[float]:
     As ``Answerer._candidates`` computes them, over ``size`` random unit vectors, for 50
     candidates; the question's own embedding is in the shipped-index figures.
     """
-    from simbot.answer import MEANING_CANDIDATES
-    from simbot.semantic import DIMENSIONS, RANKED, ranks_by_meaning
+    from simbot.answer.answerer import MEANING_CANDIDATES
+    from simbot.text.embedding import DIMENSIONS, RANKED, ranks_by_meaning
 
     rng = np.random.default_rng(0)
     vectors = rng.standard_normal((size, DIMENSIONS)).astype(np.float32)
@@ -85,9 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=int, default=100_000)
     args = parser.parse_args(argv)
 
-    from simbot.answer import Answerer
-    from simbot.index import Index
-    from simbot.semantic import load_embedder
+    from simbot.answer.answerer import Answerer
+    from simbot.index.reader import Index
+    from simbot.text.embedding import load_embedder
     from support import CHAT, DEV, dev_questions
 
     loads = []

@@ -1,8 +1,8 @@
 """The real bot, built and run as ``simbot run`` runs it, against the fake Bot API.
 
-``run_bot`` builds the application with ``simbot.bot.build_application`` and runs it with
-``simbot.bot.running`` (long polling, or the webhook server when the settings say so); the
-bot talks HTTP to ``FakeBotApi`` on 127.0.0.1. Every wait is bounded.
+``run_bot`` builds the application with ``simbot.bot.application.build_application`` and runs
+it with ``simbot.bot.application.running`` (long polling, or the webhook server when the settings
+say so); the bot talks HTTP to ``FakeBotApi`` on 127.0.0.1. Every wait is bounded.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 from pydantic import SecretStr
 
 from fakebot import FakeBotApi, JSONDict, RecordedCall
-from simbot.bot import BotApplication, build_application, running
-from simbot.bot_webhook import WebhookServer
+from simbot.bot.application import BotApplication, build_application, running
+from simbot.bot.webhook import WebhookServer
 from simbot.settings import Settings
 from support import INDEX, SEEDS, shipped_answerer
 

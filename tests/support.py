@@ -16,9 +16,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from simbot.answer import Answerer
-from simbot.index import build_and_save
-from simbot.provenance import Sources
+from simbot.answer.answerer import Answerer
+from simbot.index.provenance import Sources
+from simbot.index.reader import build_and_save
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

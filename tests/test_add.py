@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from simbot.importer import MAX_BYTES, rejoined
+from simbot.index.importer import MAX_BYTES, rejoined
 from support import INDEX, SEEDS
 
 PARAGRAPHS = [

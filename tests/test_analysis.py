@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from simbot.analysis import Analyzer, fold, learn_aliases, tokenize
-from simbot.corpus import load_corpus
+from simbot.index.corpus import load_corpus
+from simbot.text.analyzer import Analyzer, fold, learn_aliases, tokenize
 from support import SEEDS
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from simbot.answer import MAX_QUOTES, Answer
+from simbot.answer.answerer import MAX_QUOTES, Answer
+from simbot.answer.query import parse
 from simbot.evaluate import evaluate, load_questions
-from simbot.index import NUMBER, SAME_AS
-from simbot.query import parse
+from simbot.index.reader import NUMBER, SAME_AS
 from support import CHAT, DEV, SEEDS, dev_questions, shipped_answerer
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from simbot.article_checks import MAX_PARAGRAPH, check_corpus
-from simbot.corpus import load_corpus
-from simbot.index import MANIFEST
+from simbot.index.article_checks import MAX_PARAGRAPH, check_corpus
+from simbot.index.corpus import load_corpus
+from simbot.index.reader import MANIFEST
 from support import SEEDS
 
 STORY = (

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from simbot import boilerplate
-from simbot.answer import Answerer
-from simbot.corpus import load_corpus
-from simbot.index import Index, build_and_save
+from simbot.answer.answerer import Answerer
+from simbot.index import boilerplate
+from simbot.index.corpus import load_corpus
+from simbot.index.reader import Index, build_and_save
 from support import INDEX, shipped_answerer
 
 APPEAL = (

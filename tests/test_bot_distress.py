@@ -11,7 +11,8 @@ import json
 
 from bot_harness import WAIT, RunningBot, run_bot
 from fakebot import FakeBotApi, JSONDict, RecordedCall
-from simbot.bot_replies import (
+from simbot.answer.render import NO_ANSWER
+from simbot.bot.replies import (
     GROUP_SUPPORT,
     INLINE_SUPPORT,
     ONLY_ARTICLES_NOTE,
@@ -19,7 +20,6 @@ from simbot.bot_replies import (
     SUPPORT_START,
     WARM_LINE,
 )
-from simbot.render import NO_ANSWER
 from support import ROOT
 from test_bot_inline import inline_answer
 from test_bot_private import QUESTION, assert_shows, buttons, expected_quotes

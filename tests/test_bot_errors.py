@@ -8,7 +8,7 @@ import pytest
 
 from bot_harness import WAIT, run_bot
 from fakebot import FakeBotApi
-from simbot.bot_replies import SOMETHING_WENT_WRONG
+from simbot.bot.replies import SOMETHING_WENT_WRONG
 from test_bot_inline import inline_answer
 from test_bot_private import QUESTION
 

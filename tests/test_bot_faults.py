@@ -17,8 +17,8 @@ from telegram import Bot
 
 from bot_harness import WAIT, RunningBot, run_bot
 from fakebot import FakeBotApi, Fault, JSONDict
-from simbot.bot_replies import QUESTION_MARK, SOMETHING_WENT_WRONG
-from simbot.bot_retry import GaveUp, RetryingRequest
+from simbot.bot.replies import QUESTION_MARK, SOMETHING_WENT_WRONG
+from simbot.bot.retry import GaveUp, RetryingRequest
 from test_bot_private import QUESTION
 
 #: python-telegram-bot's default read timeout, which the bot keeps (seconds).
@@ -212,7 +212,7 @@ async def test_retries_stop_at_the_bound_with_one_line(
         with pytest.raises(GaveUp):
             await bot.edit_message_text("again", chat_id=chat, message_id=1)
         assert len(api.calls("editMessageText")) == 1
-    [line] = [r for r in caplog.records if r.name == "simbot.bot_retry"]
+    [line] = [r for r in caplog.records if r.name == "simbot.bot.retry"]
     assert line.levelno == logging.WARNING and line.exc_info is None
     assert "gave up on editMessageText after 1 tries" in line.getMessage()
     assert api.token.split(":")[1] not in caplog.text

@@ -6,9 +6,9 @@ import urllib.parse
 
 from bot_harness import RunningBot
 from fakebot import JSONDict, iter_entities
-from simbot.bot_followups import Shown, shown_passages
-from simbot.bot_replies import NO_WORDS, QUESTION_MARK
-from simbot.render import quote_citations
+from simbot.answer.render import quote_citations
+from simbot.bot.followups import Shown, shown_passages
+from simbot.bot.replies import NO_WORDS, QUESTION_MARK
 from support import SEEDS, shipped_answerer, shipped_sources
 from test_bot_private import assert_shows, buttons, expected_quotes
 

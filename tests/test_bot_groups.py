@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot_harness import RunningBot, run_bot
 from fakebot import FakeBotApi, JSONDict
-from simbot.bot_replies import ASK_WHAT, MENTION_WHAT, QUESTION_MARK
+from simbot.bot.replies import ASK_WHAT, MENTION_WHAT, QUESTION_MARK
 from test_bot_private import QUESTION, assert_shows, expected_quotes
 
 

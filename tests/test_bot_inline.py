@@ -6,8 +6,8 @@ from typing import Any
 
 from bot_harness import WAIT, RunningBot
 from fakebot import JSONDict, parse_html
-from simbot.bot_replies import INLINE_START
-from simbot.render import quote_citations
+from simbot.answer.render import quote_citations
+from simbot.bot.replies import INLINE_START
 from support import shipped_sources
 from test_bot_private import QUESTION, button, buttons, expected_quotes
 

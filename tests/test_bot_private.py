@@ -9,9 +9,10 @@ import pytest
 
 from bot_harness import RunningBot, run_bot
 from fakebot import FakeBotApi, JSONDict, iter_entities
-from simbot.answer import MAX_QUOTES, Quote
-from simbot.bot_layout import without_repeats
-from simbot.bot_replies import (
+from simbot.answer.answerer import MAX_QUOTES, Quote
+from simbot.answer.render import quote_citations
+from simbot.bot.layout import without_repeats
+from simbot.bot.replies import (
     BAD_LINK,
     EXAMPLE_QUESTIONS,
     NO_WORDS,
@@ -22,7 +23,6 @@ from simbot.bot_replies import (
     index_version,
     passage_payload,
 )
-from simbot.render import quote_citations
 from support import shipped_answerer, shipped_sources
 
 QUESTION = "Who started the StopSIM campaign?"

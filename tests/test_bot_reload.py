@@ -12,9 +12,9 @@ from pydantic import SecretStr
 
 from bot_harness import WAIT, RunningBot, run_webhook_bot
 from fakebot import FakeBotApi, JSONDict
-from simbot.bot_replies import QUESTION_MARK, index_version
-from simbot.index import MANIFEST, build_and_save
-from simbot.reload import load_answerer
+from simbot.bot.reload import load_answerer
+from simbot.bot.replies import QUESTION_MARK, index_version
+from simbot.index.reader import MANIFEST, build_and_save
 from support import SEEDS
 from test_reload import NEW_ARTICLE, NEW_NAME, NEW_QUESTION
 from test_reload import OLD_QUESTION as MISSPELT_QUESTION
@@ -82,7 +82,7 @@ async def test_a_rebuilt_index_answers_without_a_restart(
         assert "couldn't find" in (await ask(bot, NEW_QUESTION))["text"]
 
         # A damaged rebuild is refused: the bot goes on answering from the index it has.
-        with caplog.at_level(logging.WARNING, logger="simbot.reload"):
+        with caplog.at_level(logging.WARNING, logger="simbot.bot.reload"):
             (index_dir / MANIFEST).write_text("{not json", "utf-8")
             old = await ask(bot, MISSPELT_QUESTION)
             assert old["text"].startswith(QUESTION_MARK)

@@ -6,9 +6,10 @@ import pytest
 from telegram import InputTextMessageContent
 
 from fakebot import parse_html, utf16_slice
-from simbot.answer import Quote
-from simbot.bot_layout import without_repeats
-from simbot.bot_replies import (
+from simbot.answer.answerer import Quote
+from simbot.bot.layout import without_repeats
+from simbot.bot.rate_limit import PerUserRateLimit, Verdict
+from simbot.bot.replies import (
     EXAMPLE_QUESTIONS,
     MORE,
     answer_html,
@@ -21,8 +22,7 @@ from simbot.bot_replies import (
     question_of,
     sources_html,
 )
-from simbot.crisis import signals_distress
-from simbot.rate_limit import PerUserRateLimit, Verdict
+from simbot.text.crisis import signals_distress
 from support import SEEDS, shipped_answerer
 
 LIMIT = 4096

@@ -12,8 +12,8 @@ from pydantic import SecretStr
 
 from bot_harness import WAIT, run_webhook_bot
 from fakebot import FakeBotApi
-from simbot.bot import webhook_secret
-from simbot.bot_replies import QUESTION_MARK, index_version
+from simbot.bot.application import webhook_secret
+from simbot.bot.replies import QUESTION_MARK, index_version
 from support import shipped_answerer
 from test_bot_private import QUESTION
 

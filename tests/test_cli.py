@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from simbot.answer import Answer, Answerer
+from simbot.answer.answerer import Answer, Answerer
 from simbot.cli import answer_lines
 from support import DEV, INDEX, ROOT, SEEDS, dev_questions, shipped_answerer
 

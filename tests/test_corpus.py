@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from simbot.corpus import (
+from simbot.errors import CorpusError
+from simbot.index.corpus import (
     MAX_ARTICLE_BYTES,
     is_article_name,
     load_corpus,
     read_document,
     split_paragraphs,
 )
-from simbot.errors import CorpusError
-from simbot.index import Index, build_and_save
+from simbot.index.reader import Index, build_and_save
 from support import SEEDS
 
 

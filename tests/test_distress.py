@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from simbot.crisis import asked_question, gentle_order
-from simbot.distress import Concern, describes_harm, normalise, parse_patterns, read_message
 from simbot.errors import IndexProblem
-from simbot.index import MANIFEST, Index
+from simbot.index.reader import MANIFEST, Index
+from simbot.text.crisis import asked_question, gentle_order
+from simbot.text.distress import Concern, describes_harm, normalise, parse_patterns, read_message
 from support import INDEX
 
 

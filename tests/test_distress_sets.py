@@ -10,8 +10,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from simbot.crisis import concern_of
-from simbot.distress import Concern
+from simbot.text.crisis import concern_of
+from simbot.text.distress import Concern
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from simbot.bot_replies import EXAMPLE_QUESTIONS, welcome_keyboard
-from simbot.examples import Example, examples
+from simbot.bot.examples import Example, examples
+from simbot.bot.replies import EXAMPLE_QUESTIONS, welcome_keyboard
 from support import SEEDS, shipped_answerer
 
 

@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 
 from fakebot import parse_html
 from hostile_lines import generated_lines, regression_lines
-from simbot.answer import MAX_QUOTES, Answer
-from simbot.bot_replies import answer_html
+from simbot.answer.answerer import MAX_QUOTES, Answer
+from simbot.answer.render import TELEGRAM_MAX_TEXT, to_json, to_telegram_html, to_text
+from simbot.bot.replies import answer_html
 from simbot.cli import answer_lines, json_line
-from simbot.render import TELEGRAM_MAX_TEXT, to_json, to_telegram_html, to_text
 from support import ROOT, SEEDS, shipped_answerer
 
 WORDS = [

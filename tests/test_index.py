@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from simbot.corpus import load_corpus
 from simbot.errors import CorpusError, IndexProblem
-from simbot.index import MANIFEST, Index, build, build_and_save, previous_vectors, save
-from simbot.semantic import load_embedder
+from simbot.index.corpus import load_corpus
+from simbot.index.reader import MANIFEST, Index, build, build_and_save, previous_vectors, save
+from simbot.text.embedding import load_embedder
 from support import INDEX, SEEDS, SHIPPED_INDEX, SHIPPED_SEEDS
 
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from simbot import cli
+from simbot.bot.reload import IndexWatcher
 from simbot.errors import IndexProblem
-from simbot.index import MANIFEST, Index
-from simbot.index_files import CHECKSUM, manifest_checksum
-from simbot.reload import IndexWatcher
+from simbot.index.files import CHECKSUM, manifest_checksum
+from simbot.index.reader import MANIFEST, Index
 from support import INDEX, ROOT, SEEDS
 
 KINDS = sorted(json.loads((INDEX / MANIFEST).read_text("utf-8"))["files"])

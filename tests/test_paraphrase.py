@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from simbot.analysis import word_pairs
-from simbot.paraphrase import Paraphrase, Table, base_forms, find, paraphrases, spell_out_chat
+from simbot.text.analyzer import word_pairs
+from simbot.text.lexicon import Paraphrase, Table, base_forms, find, paraphrases, spell_out_chat
 
 TABLE: Table = {
     "cop": [(("cop",), (("police",),))],

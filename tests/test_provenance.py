@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from fakebot import parse_html
-from simbot.answer import Answer, Citation, Quote
-from simbot.bot_replies import answer_html, inline_results, passage_html, sources_html
-from simbot.corpus import load_corpus
+from simbot.answer.answerer import Answer, Citation, Quote
+from simbot.answer.render import citation_html, provenance_label, quote_citations, to_json, to_text
+from simbot.bot.replies import answer_html, inline_results, passage_html, sources_html
 from simbot.errors import CorpusError
-from simbot.index import Index, build_and_save
-from simbot.provenance import SOURCES_FILE, Provenance, ProvenanceError, read_sources
-from simbot.render import citation_html, provenance_label, quote_citations, to_json, to_text
+from simbot.index.corpus import load_corpus
+from simbot.index.provenance import SOURCES_FILE, Provenance, ProvenanceError, read_sources
+from simbot.index.reader import Index, build_and_save
 from support import SEEDS, shipped_answerer
 
 LIMIT = 4096

@@ -5,8 +5,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 
-from simbot.query import MAX_QUESTION_CHARS, MAX_QUESTION_WORDS, bounded_question, parse
-from simbot.spelling import correct
+from simbot.answer.query import MAX_QUESTION_CHARS, MAX_QUESTION_WORDS, bounded_question, parse
+from simbot.text.spelling import correct
 from support import shipped_answerer
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from simbot.answer.ranker import FEATURES, Ranker, fit, reciprocal_ranks, shipped
+from simbot.answer.render import to_json, to_text
 from simbot.messages import NOT_FROM_THE_ARTICLES
-from simbot.ranker import FEATURES, Ranker, fit, reciprocal_ranks, shipped
-from simbot.render import to_json, to_text
 from support import INDEX, shipped_answerer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from simbot.answer import Answerer
-from simbot.corpus import load_corpus
-from simbot.index import MANIFEST, build, build_and_save, save
-from simbot.reload import IndexWatcher
+from simbot.answer.answerer import Answerer
+from simbot.bot.reload import IndexWatcher
+from simbot.index.corpus import load_corpus
+from simbot.index.reader import MANIFEST, build, build_and_save, save
 from support import SEEDS, shipped_answerer
 
 #: An article the shipped ones know nothing of, and questions only it answers.
@@ -190,7 +190,7 @@ def test_a_damaged_index_is_refused_logged_once_and_the_old_one_answers(
     watcher = IndexWatcher(index_dir, interval=0)
     old = watcher.answerer
     damage(seeds, index_dir)
-    with caplog.at_level(logging.INFO, logger="simbot.reload"):
+    with caplog.at_level(logging.INFO, logger="simbot.bot.reload"):
         assert not watcher.check()
         assert not watcher.check(), "tried again only when the manifest changes again"
     [record] = caplog.records
@@ -205,7 +205,7 @@ def test_a_damaged_index_is_refused_logged_once_and_the_old_one_answers(
     # Once the index is rebuilt properly, it is taken.
     add_article(seeds)
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="simbot.reload"):
+    with caplog.at_level(logging.INFO, logger="simbot.bot.reload"):
         build_and_save(seeds, index_dir)
         assert watcher.check()
     assert sources(watcher.answerer, NEW_QUESTION)[0] == NEW_NAME

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from simbot.answer import Answer, Citation, Quote
-from simbot.render import (
+from simbot.answer.answerer import Answer, Citation, Quote
+from simbot.answer.render import (
     NO_ANSWER,
     TELEGRAM_MAX_TEXT,
     telegram_length,

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from simbot.analysis import Analyzer
-from simbot.corpus import load_corpus
-from simbot.index import Index, build_and_save
-from simbot.retrieve import Retriever
+from simbot.answer.candidates import Retriever
+from simbot.index.corpus import load_corpus
+from simbot.index.reader import Index, build_and_save
+from simbot.text.analyzer import Analyzer
 from support import SEEDS, dev_questions
 
 

@@ -17,13 +17,13 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from simbot import analysis
-from simbot.analysis import Analyzer, word_list
+from simbot.answer.candidates import Retriever
 from simbot.cli import _ProgressLine
-from simbot.context import speaker_terms
-from simbot.corpus import Corpus, load_corpus
-from simbot.index import Index, build, save, term_weights
-from simbot.retrieve import Retriever
+from simbot.index.corpus import Corpus, load_corpus
+from simbot.index.reader import Index, build, save, term_weights
+from simbot.text import analyzer as analysis
+from simbot.text.analyzer import Analyzer, word_list
+from simbot.text.speakers import speaker_terms
 
 SMALL, MEDIUM = 300, 3000
 

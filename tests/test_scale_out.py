@@ -24,9 +24,9 @@ from aiohttp import web
 
 from fakebot import FakeBotApi, JSONDict, RecordedCall
 from processes import START, free_port, settings_for, start_simbot, stop
-from simbot.bot_followups import shown_passages
-from simbot.bot_replies import QUESTION_MARK
-from simbot.bot_webhook import SECRET_HEADER
+from simbot.bot.followups import shown_passages
+from simbot.bot.replies import QUESTION_MARK
+from simbot.bot.webhook import SECRET_HEADER
 from test_bot_private import QUESTION, assert_shows, button, buttons, expected_quotes
 
 PUBLIC_URL = "https://bot.example.org/telegram"

@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simbot import semantic
-from simbot.answer import MEANING_CANDIDATES, Answerer
-from simbot.corpus import load_corpus
-from simbot.index import Index, build, build_and_save, previous_vectors
-from simbot.ranker import FEATURES
-from simbot.semantic import (
+from simbot.answer.answerer import MEANING_CANDIDATES, Answerer
+from simbot.answer.ranker import FEATURES
+from simbot.index.corpus import load_corpus
+from simbot.index.reader import Index, build, build_and_save, previous_vectors
+from simbot.text import embedding as semantic
+from simbot.text.embedding import (
     MODEL_SHA256,
     Embedder,
     SemanticUnavailable,
@@ -69,7 +69,7 @@ def test_a_texts_vector_does_not_depend_on_the_texts_beside_it() -> None:
 def test_an_altered_model_file_is_refused(tmp_path: Path) -> None:
     from importlib import resources
 
-    from simbot.semantic import MODEL_FILE
+    from simbot.text.embedding import MODEL_FILE
 
     shipped = resources.files("simbot").joinpath("data").joinpath(MODEL_FILE)
     data = bytearray(shipped.read_bytes())

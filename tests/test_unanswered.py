@@ -13,9 +13,7 @@ import pytest
 
 from bot_harness import WAIT, run_bot
 from fakebot import FakeBotApi
-from simbot.analysis import Analyzer
-from simbot.bot_replies import FEEDBACK_THANKS
-from simbot.unanswered import (
+from simbot.answer.unanswered import (
     DECLINED,
     HELPFUL,
     UNHELPFUL,
@@ -24,6 +22,8 @@ from simbot.unanswered import (
     mask,
     report_lines,
 )
+from simbot.bot.replies import FEEDBACK_THANKS
+from simbot.text.analyzer import Analyzer
 from support import ROOT
 from test_bot_private import NOT_IN_ARTICLES, QUESTION, buttons, expected_quotes
 
@@ -74,7 +74,7 @@ def test_entries_older_than_the_retention_are_deleted(tmp_path: Path) -> None:
 WRITER = """
 import sys
 from pathlib import Path
-from simbot.unanswered import UnansweredLog
+from simbot.answer.unanswered import UnansweredLog
 log = UnansweredLog(Path(sys.argv[1]))
 for n in range(int(sys.argv[2])):
     log.record("declined", f"process question {n}")

@@ -15,9 +15,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from simbot.answer import Answerer
+from simbot.answer.answerer import Answerer
 from simbot.evaluate import evaluate, load_questions
-from simbot.index import Index
+from simbot.index.reader import Index
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = ("train", "chat", "dev")

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from simbot.distress_model import FEATURES, L2
-from simbot.ranker import Ranker, fit
-from simbot.semantic import MODEL, load_embedder
+from simbot.answer.ranker import Ranker, fit
+from simbot.text.distress_model import FEATURES, L2
+from simbot.text.embedding import MODEL, load_embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"

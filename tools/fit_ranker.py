@@ -6,8 +6,9 @@
 
 Each answerable question gives one row per candidate paragraph (the engine's top 40): the
 features ``Answerer.features`` computes, labelled 1 when the quote shown for that paragraph holds a
-gold answer. The fit is deterministic (``simbot.ranker.fit``), so the weights can be reproduced.
-Only the training set is fitted on; the chat set chooses between designs and dev is reported.
+gold answer. The fit is deterministic (``simbot.answer.ranker.fit``), so the weights can be
+reproduced. Only the training set is fitted on; the chat set chooses between designs and dev is
+reported.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from simbot.answer import Answerer
+from simbot.answer.answerer import Answerer
+from simbot.answer.ranker import FloatArray, Ranker, fit
 from simbot.evaluate import Question, evaluate, load_questions
-from simbot.index import DOC, SAME_AS, SHOW_FROM, Index
-from simbot.ranker import FloatArray, Ranker, fit
+from simbot.index.reader import DOC, SAME_AS, SHOW_FROM, Index
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN = ROOT / "tests" / "data" / "train.jsonl"

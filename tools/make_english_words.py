@@ -12,7 +12,7 @@ Source: SCOWL's British and American word lists as Debian ships them (packages `
     python tools/make_english_words.py
 
 Kept: lowercase words of letters only (no names, no possessives), at least as long as the
-shortest word spelling mends (``simbot.spelling.MIN_LENGTH``), sorted, each once.
+shortest word spelling mends (``simbot.text.spelling.MIN_LENGTH``), sorted, each once.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from simbot.spelling import MIN_LENGTH  # noqa: E402
+from simbot.text.spelling import MIN_LENGTH  # noqa: E402
 
 LISTS = (Path("/usr/share/dict/british-english"), Path("/usr/share/dict/american-english"))
 OUT = ROOT / "src/simbot/data/english_words.txt"

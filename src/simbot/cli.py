@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 from simbot.errors import CorpusError, SimbotError
 
 if TYPE_CHECKING:
-    from simbot.answer import Answerer
-    from simbot.corpus import Corpus
+    from simbot.answer.answerer import Answerer
     from simbot.evaluate import Report
+    from simbot.index.corpus import Corpus
     from simbot.settings import Settings
 
 #: Exit codes: 1 for "checked, and not good" (stale index, scores under the bar), 2 for errors.
@@ -141,7 +141,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _add(settings, args)
     if args.command == "report":
         return _report(settings, args.top)
-    from simbot.bot import run
+    from simbot.bot.application import run
 
     return run(settings)
 
@@ -163,8 +163,8 @@ def _configured() -> bool:
 
 def _article_warnings(seeds_dir: Path, strict: bool) -> tuple[Corpus, bool]:
     """The articles of ``seeds_dir``, their warnings printed; whether ``strict`` stops here."""
-    from simbot.article_checks import check_corpus, strict_failure
-    from simbot.corpus import load_corpus
+    from simbot.index.article_checks import check_corpus, strict_failure
+    from simbot.index.corpus import load_corpus
 
     corpus = load_corpus(seeds_dir)
     warnings = check_corpus(corpus)
@@ -176,7 +176,7 @@ def _article_warnings(seeds_dir: Path, strict: bool) -> tuple[Corpus, bool]:
 
 
 def _index_build(settings: Settings, strict: bool = False) -> int:
-    from simbot.index import build_and_save
+    from simbot.index.reader import build_and_save
 
     corpus, stop = _article_warnings(settings.seeds_dir, strict)
     if stop:
@@ -242,7 +242,7 @@ class _ProgressLine:
 
 
 def _index_check(settings: Settings, strict: bool = False) -> int:
-    from simbot.index import Index
+    from simbot.index.reader import Index
 
     index = Index.load(settings.index_dir)
     reasons = index.stale_reasons(settings.seeds_dir)
@@ -265,8 +265,8 @@ def _index_check(settings: Settings, strict: bool = False) -> int:
 
 def _add(settings: Settings, args: argparse.Namespace) -> int:
     """Import an article, show it, refuse a duplicate, write it with its metadata, rebuild."""
-    from simbot.article_checks import NEAR_DUPLICATE, check_document, nearest
-    from simbot.corpus import (
+    from simbot.index.article_checks import NEAR_DUPLICATE, check_document, nearest
+    from simbot.index.corpus import (
         Corpus,
         Document,
         is_article_name,
@@ -274,8 +274,8 @@ def _add(settings: Settings, args: argparse.Namespace) -> int:
         opening_words,
         split_paragraphs,
     )
-    from simbot.importer import article_name, import_article, with_metadata, write_article
-    from simbot.index import build_and_save
+    from simbot.index.importer import article_name, import_article, with_metadata, write_article
+    from simbot.index.reader import build_and_save
 
     seeds = settings.seeds_dir
     first = not seeds.is_dir() or not any(is_article_name(p) for p in seeds.iterdir())
@@ -335,8 +335,8 @@ def _report(settings: Settings, top: int) -> int:
     """Prints the most frequent declined questions and the passages most often marked 👎."""
     import sqlite3
 
-    from simbot.analysis import Analyzer
-    from simbot.unanswered import UnansweredLog, report_lines
+    from simbot.answer.unanswered import UnansweredLog, report_lines
+    from simbot.text.analyzer import Analyzer
 
     if settings.unanswered_db is None:
         raise SimbotError(
@@ -355,7 +355,7 @@ def _report(settings: Settings, top: int) -> int:
 
 
 def _ask(index_dir: Path, words: list[str], as_json: bool, limit: int, semantic: bool) -> int:
-    from simbot.answer import Answerer
+    from simbot.answer.answerer import Answerer
 
     answerer = Answerer.load(index_dir, semantic)
     _utf8_output(sys.stdout, as_json)
@@ -450,7 +450,7 @@ def answer_lines(
 def _print_answer(
     answerer: Answerer, question: str, as_json: bool, limit: int, out: TextIO
 ) -> None:
-    from simbot.render import to_json, to_text
+    from simbot.answer.render import to_json, to_text
 
     answer = answerer.answer(question, limit)
     sources = answerer.index.provenance
@@ -478,7 +478,7 @@ def _prompt(answerer: Answerer, as_json: bool, limit: int) -> int:
 
 
 def _eval(settings: Settings, args: argparse.Namespace) -> int:
-    from simbot.answer import Answerer
+    from simbot.answer.answerer import Answerer
     from simbot.evaluate import evaluate, load_questions
 
     answerer = Answerer.load(settings.index_dir, settings.semantic)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simbot.answer import Answer
+from simbot.answer.answerer import Answer
 from simbot.errors import SimbotError
 
 

@@ -4,7 +4,7 @@
   (``SIMBOT_HEALTH_PATH`` on ``SIMBOT_WEBHOOK_PORT``), which answers 200 and ``"status": "ok"``
   only while the bot's application runs. Nothing answering, or anything else, is unhealthy.
 * **Long polling**: the bot listens on no port. While it runs it keeps a small file saying how
-  its ``getUpdates`` calls go (``simbot.polling_state``): polling that keeps failing (
+  its ``getUpdates`` calls go (``simbot.bot.polling_state``): polling that keeps failing (
   ``FAILURES_IN_A_ROW`` calls in a row) or has not finished a call for ``STUCK_SECONDS`` is
   unhealthy. Then this asks Telegram, with the bot's token, for ``getWebhookInfo``: healthy
   when the Bot API is reachable, accepts the token, and has no webhook set (while one is,
@@ -24,8 +24,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from simbot.bot.polling_state import now, read_state, state_path
 from simbot.errors import SimbotError
-from simbot.polling_state import now, read_state, state_path
 from simbot.redact import redact
 from simbot.settings import Settings, load_settings
 

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from simbot.analysis import data_lines
-from simbot.answer import Citation
+from simbot.answer.answerer import Citation
+from simbot.text.analyzer import data_lines
 
 _PASSAGE_RE = re.compile(r"(\S+\.txt), ¶(\d+)")
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from simbot.crisis import signals_distress
+from simbot.text.crisis import signals_distress
 
 DECLINED = "declined"
 HELPFUL = "helpful"

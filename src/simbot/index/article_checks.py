@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from simbot.analysis import folded_words
-from simbot.corpus import Corpus, Document
-from simbot.provenance import SOURCES_FILE
+from simbot.index.corpus import Corpus, Document
+from simbot.index.provenance import SOURCES_FILE
+from simbot.text.analyzer import folded_words
 
 #: A paragraph longer than this is likely several run together (Telegram shows 4096 at most).
 MAX_PARAGRAPH = 3000

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
-from simbot.analysis import data_lines, fold, word_list, word_pairs
+from simbot.text.analyzer import data_lines, fold, word_list, word_pairs
 
 PATTERNS = "distress_patterns"
 

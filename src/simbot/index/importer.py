@@ -19,7 +19,7 @@ from typing import Any
 
 from simbot import __version__
 from simbot.errors import SimbotError
-from simbot.provenance import (
+from simbot.index.provenance import (
     MAX_VALUE,
     SOURCES_FILE,
     Provenance,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simbot.index import FloatArray, Index
+from simbot.index.reader import FloatArray, Index
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,10 @@
 """The Telegram bot's handlers: commands, questions, buttons, inline queries and errors.
 
 Each handler is small and reads what it needs from ``context.bot_data`` (see ``BotServices``);
-``simbot.bot`` wires them into an ``Application``. What to say lives in ``simbot.bot_replies``.
+``simbot.bot.application`` wires them into an ``Application``. What to say lives in
+``simbot.bot.replies``.
 
-The index can be swapped for a rebuilt one between updates (``check_index``, ``simbot.reload``):
+The index can be swapped for a rebuilt one between updates (``check_index``, ``simbot.bot.reload``):
 a handler takes the ``Edition`` in use once and answers the whole update from it.
 """
 
@@ -32,8 +33,11 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes
 
-from simbot.answer import MAX_QUOTES
-from simbot.bot_followups import (
+from simbot.answer.answerer import MAX_QUOTES
+from simbot.answer.unanswered import DECLINED, UnansweredLog, open_log
+from simbot.answer.unanswered import HELPFUL as HELPFUL_OUTCOME
+from simbot.answer.unanswered import UNHELPFUL as UNHELPFUL_OUTCOME
+from simbot.bot.followups import (
     article_end,
     new_quotes,
     next_passage,
@@ -43,8 +47,9 @@ from simbot.bot_followups import (
     title_of,
     why_question,
 )
-from simbot.bot_moves import Move, asks_something, read_move
-from simbot.bot_replies import (
+from simbot.bot.moves import Move, asks_something, read_move
+from simbot.bot.rate_limit import PerUserRateLimit, Verdict
+from simbot.bot.replies import (
     ASK_WHAT,
     BAD_LINK,
     EXAMPLE_QUESTIONS,
@@ -94,19 +99,15 @@ from simbot.bot_replies import (
     welcome_html,
     welcome_keyboard,
 )
-from simbot.bot_retry import GaveUp
-from simbot.crisis import Concern, asked_question, concern_of, gentle_order
-from simbot.language import reads_as_foreign
-from simbot.rate_limit import PerUserRateLimit, Verdict
+from simbot.bot.retry import GaveUp
 from simbot.redact import redact
-from simbot.unanswered import DECLINED, UnansweredLog, open_log
-from simbot.unanswered import HELPFUL as HELPFUL_OUTCOME
-from simbot.unanswered import UNHELPFUL as UNHELPFUL_OUTCOME
+from simbot.text.crisis import Concern, asked_question, concern_of, gentle_order
+from simbot.text.language import reads_as_foreign
 
 if TYPE_CHECKING:
-    from simbot.answer import Answer, Answerer, Quote
-    from simbot.provenance import Sources
-    from simbot.reload import IndexWatcher
+    from simbot.answer.answerer import Answer, Answerer, Quote
+    from simbot.bot.reload import IndexWatcher
+    from simbot.index.provenance import Sources
     from simbot.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
 
-from simbot.analysis import Analyzer, Token, data_lines, fold, squeeze, tokenize
-from simbot.index import Index
-from simbot.paraphrase import Paraphrase, base_forms, find, spell_out_chat
-from simbot.spelling import correct
+from simbot.index.reader import Index
+from simbot.text.analyzer import Analyzer, Token, data_lines, fold, squeeze, tokenize
+from simbot.text.lexicon import Paraphrase, base_forms, find, spell_out_chat
+from simbot.text.spelling import correct
 
 #: Questions are cut to this many characters (after NFKC, which can make one character
 #: eighteen) and this many words before analysis: nobody asks in more, and the work a question

@@ -23,8 +23,8 @@ from importlib import resources
 
 import numpy as np
 
-from simbot.ranker import FloatArray, Ranker
-from simbot.semantic import DIMENSIONS, MODEL, Embedder, shared_embedder
+from simbot.answer.ranker import FloatArray, Ranker
+from simbot.text.embedding import DIMENSIONS, MODEL, Embedder, shared_embedder
 
 #: The dimensions of the sentence model's vectors, as the ranker names its features.
 FEATURES = tuple(f"meaning_{n}" for n in range(DIMENSIONS))

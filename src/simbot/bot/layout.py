@@ -12,10 +12,10 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from simbot.answer import Citation, Quote
-from simbot.bot_followups import sentences
-from simbot.provenance import Sources
-from simbot.render import citation_html
+from simbot.answer.answerer import Citation, Quote
+from simbot.answer.render import citation_html
+from simbot.bot.followups import sentences
+from simbot.index.provenance import Sources
 
 #: Context longer than this is folded into an expandable blockquote; shorter stays open.
 FOLD_OVER = 200

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from simbot.analysis import word_list
+from simbot.text.analyzer import word_list
 
 _WORD_RE = re.compile(r"[^\W\d_]+")
 

@@ -13,8 +13,8 @@ import hashlib
 import math
 from collections import defaultdict
 
-from simbot.analysis import data_lines, folded_words
-from simbot.corpus import Corpus
+from simbot.index.corpus import Corpus
+from simbot.text.analyzer import data_lines, folded_words
 
 #: Fewer articles than this never make a paragraph boilerplate by repetition alone: two articles
 #: quoting the same statement are not boilerplate.

@@ -8,7 +8,7 @@ own seam for this): it hands on each update that reads well as it is, and puts i
 that does not a bare update holding only its number, which no handler acts on but which moves
 the offset past it. Each skipped update is logged once, without its content.
 
-It also writes how polling goes to the file ``simbot health`` reads (``simbot.polling_state``).
+It also writes how polling goes to the file ``simbot health`` reads (``simbot.bot.polling_state``).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 from telegram.error import TelegramError
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
-from simbot.bot_updates import UnreadableUpdate, placeholder, read_update
-from simbot.polling_state import PollingState, now, remove_state, write_state
+from simbot.bot.polling_state import PollingState, now, remove_state, write_state
+from simbot.bot.updates import UnreadableUpdate, placeholder, read_update
 from simbot.redact import redact
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 from telegram.ext import Application
 
-from simbot.bot_updates import UnreadableUpdate, read_update
+from simbot.bot.updates import UnreadableUpdate, read_update
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ stopping cleanly on SIGTERM or Ctrl-C.
 Between updates the bot keeps nothing of its own but the per-user rate limit: a follow-up or a
 button press reads its question back from the message it belongs to, so in webhook mode any
 number of replicas can share one webhook URL behind a load balancer. A rebuilt index is picked
-up without a restart (``simbot.reload``).
+up without a restart (``simbot.bot.reload``).
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ from telegram.ext import (
 )
 
 from simbot import __version__
-from simbot.answer import Answerer
-from simbot.bot_handlers import (
+from simbot.answer.answerer import Answerer
+from simbot.bot.handlers import (
     SERVICES,
     BotServices,
     about,
@@ -66,16 +66,16 @@ from simbot.bot_handlers import (
     unknown_button,
     unknown_command,
 )
-from simbot.bot_order import PerChatUpdateProcessor
-from simbot.bot_polling import PollingRequest
-from simbot.bot_replies import ASK_EXAMPLE, HELPFUL, MORE, UNHELPFUL, index_version
-from simbot.bot_retry import RetryingRequest
-from simbot.bot_webhook import WebhookServer
+from simbot.bot.order import PerChatUpdateProcessor
+from simbot.bot.polling import PollingRequest
+from simbot.bot.polling_state import state_path
+from simbot.bot.rate_limit import PerUserRateLimit
+from simbot.bot.reload import IndexWatcher, load_answerer
+from simbot.bot.replies import ASK_EXAMPLE, HELPFUL, MORE, UNHELPFUL, index_version
+from simbot.bot.retry import RetryingRequest
+from simbot.bot.webhook import WebhookServer
 from simbot.errors import SimbotError
-from simbot.polling_state import state_path
-from simbot.rate_limit import PerUserRateLimit
 from simbot.redact import SECRETS_FILTER, protect, redact
-from simbot.reload import IndexWatcher, load_answerer
 from simbot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def build_application(settings: Settings, answerer: Answerer) -> BotApplication:
         .request(RetryingRequest())
         # Keeps what the bot sends within Telegram's flood limits (a 429 is retried below it).
         .rate_limiter(AIORateLimiter(max_retries=0))
-        # Different chats at once, each chat's updates in order (see simbot.bot_order).
+        # Different chats at once, each chat's updates in order (see simbot.bot.order).
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(set_commands)
     )
@@ -293,7 +293,7 @@ def run(settings: Settings) -> int:
         return EXIT_ERROR
     secrets = [bot_token(settings), webhook_secret(settings)]
     configure_logging(settings.log_level, secrets=secrets)
-    # Read in full: a rebuild deletes the files of the index it replaces (see simbot.reload).
+    # Read in full: a rebuild deletes the files of the index it replaces (see simbot.bot.reload).
     answerer = load_answerer(settings.index_dir, settings.semantic)
     application = build_application(settings, answerer)
     try:

@@ -27,9 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from simbot.answer import Answerer
+from simbot.answer.answerer import Answerer
 from simbot.errors import IndexProblem
-from simbot.index import MANIFEST, Index
+from simbot.index.reader import MANIFEST, Index
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from simbot.analysis import Analyzer, Token, split_sentences, tokenize
+from simbot.text.analyzer import Analyzer, Token, split_sentences, tokenize
 
 #: A quote shown with its context spans at most this many paragraphs (the answer contract).
 MAX_WINDOW = 3

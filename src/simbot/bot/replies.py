@@ -38,11 +38,8 @@ from telegram.constants import (
 from telegram.helpers import create_deep_linked_url
 
 from simbot import __version__
-from simbot.answer import Citation
-from simbot.bot_layout import quote_layout_html, without_repeats
-from simbot.examples import examples
-from simbot.messages import NOT_FROM_THE_ARTICLES
-from simbot.render import (
+from simbot.answer.answerer import Citation
+from simbot.answer.render import (
     EMPTY_QUESTION,
     NO_ANSWER,
     citation_label,
@@ -52,12 +49,15 @@ from simbot.render import (
     single_quote_html,
     telegram_length,
 )
+from simbot.bot.examples import examples
+from simbot.bot.layout import quote_layout_html, without_repeats
+from simbot.messages import NOT_FROM_THE_ARTICLES
 
 if TYPE_CHECKING:
-    from simbot.answer import Answerer, Quote
-    from simbot.bot_followups import Shown
-    from simbot.index import DocumentEntry
-    from simbot.provenance import Sources
+    from simbot.answer.answerer import Answerer, Quote
+    from simbot.bot.followups import Shown
+    from simbot.index.provenance import Sources
+    from simbot.index.reader import DocumentEntry
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
 
@@ -326,7 +326,7 @@ def answer_html(
 ) -> list[str]:
     """Quotes as messages: the question first, then each quote with its citation and link.
 
-    Laid out for a phone (``simbot.bot_layout``): the first quote leads, its answering sentence
+    Laid out for a phone (``simbot.bot.layout``): the first quote leads, its answering sentence
     in bold and its context folded; the others follow folded. No paragraph is shown twice, nor
     one of ``before`` (the quotes an earlier message of the answer showed).
     """

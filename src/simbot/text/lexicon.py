@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from simbot.analysis import data_lines, folded_words, word_pairs
+from simbot.text.analyzer import data_lines, folded_words, word_pairs
 
 #: Word endings and what a dictionary form may end in instead ("piloted" -> "pilot").
 _INFLECTIONS = (

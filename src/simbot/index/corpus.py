@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from simbot.errors import CorpusError
-from simbot.provenance import SOURCES_FILE, Provenance, file_sha256, read_sources
+from simbot.index.provenance import SOURCES_FILE, Provenance, file_sha256, read_sources
 
 #: Articles are plain-text files; anything else in ``seeds/`` is skipped with a notice.
 ARTICLE_SUFFIX = ".txt"

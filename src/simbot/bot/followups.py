@@ -2,7 +2,7 @@
 
 Answers are stateless: a reply to one of them carries the replied-to message, and every quote
 in it ends with a citation (``file.txt, ¶N`` or ``¶N–M``). From those we recover what was shown
-and answer the reply's move (``simbot.bot_moves``) from there: the paragraphs that follow, the
+and answer the reply's move (``simbot.bot.moves``) from there: the paragraphs that follow, the
 speaker's words, a reason, the citations with their articles. Only the engine's public methods
 and the index's public lookups are used; every quote made here is still an exact slice of its
 article.
@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from simbot.answer import REASON_RE, Quote
-from simbot.index import DOC, NUMBER
+from simbot.answer.answerer import REASON_RE, Quote
+from simbot.index.reader import DOC, NUMBER
 
 if TYPE_CHECKING:
-    from simbot.answer import Answerer
+    from simbot.answer.answerer import Answerer
 
 # "002_07426c9e770dcb42.txt, ¶34–35": the part of a citation that stays in every rendering.
 _CITATION_RE = re.compile(r"([^\s,;—()“”]+\.txt), ¶(\d+)(?:\s*[–-]\s*(\d+))?")

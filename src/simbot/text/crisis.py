@@ -1,10 +1,10 @@
 """What the bot makes of a message that may come from a person in distress.
 
-Some people asking a bot about a crisis-care scheme are in crisis themselves. ``simbot.distress``
-reads the message; this module says what follows from that, apart from Telegram: whether the
-support message comes first (``Concern.PERSONAL``) or one short line after the answer
-(``Concern.TOPIC``), which part of a message is a question for the articles, and which quotes
-must not come first to someone in distress.
+Some people asking a bot about a crisis-care scheme are in crisis themselves.
+``simbot.text.distress`` reads the message; this module says what follows from that, apart from
+Telegram: whether the support message comes first (``Concern.PERSONAL``) or one short line after
+the answer (``Concern.TOPIC``), which part of a message is a question for the articles, and
+which quotes must not come first to someone in distress.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from simbot.distress import Concern, read_message
-from simbot.distress_model import reads_as_distress
+from simbot.text.distress import Concern, read_message
+from simbot.text.distress_model import reads_as_distress
 
 Q = TypeVar("Q")
 

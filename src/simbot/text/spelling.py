@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
-from simbot.analysis import word_list
+from simbot.text.analyzer import word_list
 
 #: Shorter words have too many neighbours one edit away to guess safely.
 MIN_LENGTH = 5

@@ -10,9 +10,9 @@ import html
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from simbot.answer import Answer, Citation, Quote
+from simbot.answer.answerer import Answer, Citation, Quote
+from simbot.index.provenance import Provenance, Sources
 from simbot.messages import DEFAULT_ADVICE_MESSAGE, NOT_FROM_THE_ARTICLES
-from simbot.provenance import Provenance, Sources
 
 #: Telegram's limit on one message (``telegram.constants.MessageLimit.MAX_TEXT_LENGTH``); kept
 #: here as a plain number so that rendering does not import the Telegram stack.

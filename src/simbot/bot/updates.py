@@ -1,7 +1,7 @@
 """Reading one update from the Bot API's JSON, and saying why one cannot be read.
 
-Both ways in use it: long polling (``simbot.bot_polling``) and the webhook server
-(``simbot.bot_webhook``). python-telegram-bot reads updates with ``Update.de_json``, which
+Both ways in use it: long polling (``simbot.bot.polling``) and the webhook server
+(``simbot.bot.webhook``). python-telegram-bot reads updates with ``Update.de_json``, which
 raises on an update it does not expect (a poll without fields newer Bot API versions add, as
 an older self-hosted server sends it) and lets through some it cannot use (a message with no
 chat, which every handler then trips over). ``read_update`` turns both into one

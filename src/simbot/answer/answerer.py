@@ -22,13 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from simbot.analysis import Analyzer, folded_words, tokenize
-from simbot.context import MAX_WINDOW
-from simbot.index import DOC, END, NUMBER, SAME_AS, SHOW_FROM, START, DocumentEntry, Index
-from simbot.query import AliasTable, Kind, Query, parse
-from simbot.ranker import FEATURES, FloatArray, Ranker, log_length, reciprocal_ranks, shipped
-from simbot.retrieve import Retriever
-from simbot.semantic import RANKED, Embedder, ranks_by_meaning, shared_embedder
+from simbot.answer.candidates import Retriever
+from simbot.answer.query import AliasTable, Kind, Query, parse
+from simbot.answer.ranker import FEATURES, FloatArray, Ranker, log_length, reciprocal_ranks, shipped
+from simbot.index.reader import DOC, END, NUMBER, SAME_AS, SHOW_FROM, START, DocumentEntry, Index
+from simbot.text.analyzer import Analyzer, folded_words, tokenize
+from simbot.text.embedding import RANKED, Embedder, ranks_by_meaning, shared_embedder
+from simbot.text.speakers import MAX_WINDOW
 
 log = logging.getLogger(__name__)
 

@@ -40,15 +40,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from simbot import __version__, index_files
-from simbot.analysis import Analyzer, fold, learn_aliases, squeeze, tokenize, word_list
+from simbot import __version__
 from simbot.errors import IndexProblem
-from simbot.index_files import CHECKSUM, MAX_MANIFEST_BYTES, manifest_checksum, problem
-from simbot.provenance import SOURCES_FILE, Provenance, file_sha256, from_manifest
+from simbot.index import files as index_files
+from simbot.index.files import CHECKSUM, MAX_MANIFEST_BYTES, manifest_checksum, problem
+from simbot.index.provenance import SOURCES_FILE, Provenance, file_sha256, from_manifest
+from simbot.text.analyzer import Analyzer, fold, learn_aliases, squeeze, tokenize, word_list
 
 if TYPE_CHECKING:
-    from simbot.corpus import Corpus, Document
-    from simbot.semantic import Embedder
+    from simbot.index.corpus import Corpus, Document
+    from simbot.text.embedding import Embedder
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
@@ -352,7 +353,7 @@ class Index:
     def harm(self) -> frozenset[int]:
         """Paragraphs that describe an act of overdose or self-harm in detail (issue 9).
 
-        Marked at build time by ``simbot.distress.describes_harm``; never the first quote shown
+        Marked at build time by ``simbot.text.distress.describes_harm``; never the first quote shown
         to a person in distress.
         """
         return frozenset(self._array("harm").tolist())
@@ -415,7 +416,7 @@ class Index:
 
     def stale_reasons(self, seeds_dir: Path) -> list[str]:
         """Why this index does not match the articles in ``seeds_dir`` (empty when it does)."""
-        from simbot.corpus import article_files, article_sha256
+        from simbot.index.corpus import article_files, article_sha256
 
         reasons: list[str] = []
         # The articles a build would read now (links out, FIFOs and the like are not).
@@ -464,9 +465,9 @@ def build(
     the index holds each paragraph's vector by meaning, taken from ``reuse`` (content key ->
     vector, see ``previous_vectors``) for the words it has seen before.
     """
-    from simbot.boilerplate import find_boilerplate, list_digest
-    from simbot.context import speaker_terms, window_start
-    from simbot.distress import describes_harm
+    from simbot.index.boilerplate import find_boilerplate, list_digest
+    from simbot.text.distress import describes_harm
+    from simbot.text.speakers import speaker_terms, window_start
 
     analyzer = analyzer or Analyzer()
     total = sum(len(d.paragraphs) for d in corpus.documents)
@@ -518,7 +519,7 @@ def build(
     vectors: npt.NDArray[np.float32] | None = None
     embedded = reused = 0
     if embedder is not None:
-        from simbot.semantic import paragraph_vectors
+        from simbot.text.embedding import paragraph_vectors
 
         vectors, embedded, reused = paragraph_vectors(
             paragraph_texts_all,
@@ -868,8 +869,8 @@ def build_and_save(
     ``semantic`` (``SIMBOT_SEMANTIC``), paragraph vectors too, reusing those of the index
     already in ``index_dir``; when the model cannot load, the report says why there are none.
     """
-    from simbot.corpus import load_corpus
-    from simbot.semantic import SemanticUnavailable, load_embedder
+    from simbot.index.corpus import load_corpus
+    from simbot.text.embedding import SemanticUnavailable, load_embedder
 
     if progress:
         progress("reading articles", 0, 0)
@@ -894,7 +895,7 @@ def previous_vectors(index_dir: Path, embedder: Embedder) -> dict[str, npt.NDArr
 
     Empty when there is no such index, or it is damaged: then every paragraph is embedded.
     """
-    from simbot.semantic import content_key
+    from simbot.text.embedding import content_key
 
     try:
         old = Index.load(index_dir)
@@ -909,8 +910,8 @@ def previous_vectors(index_dir: Path, embedder: Embedder) -> dict[str, npt.NDArr
 
 def _derived_stale_reasons(manifest: dict[str, Any]) -> list[str]:
     """Why an index's boilerplate or vectors are not what a build would make today."""
-    from simbot.boilerplate import list_digest
-    from simbot.semantic import MODEL
+    from simbot.index.boilerplate import list_digest
+    from simbot.text.embedding import MODEL
 
     reasons: list[str] = []
     if (manifest.get("boilerplate") or {}).get("list") != list_digest():

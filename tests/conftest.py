@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
-from bot_harness import RunningBot, run_bot
 from fakebot import FakeBotApi
+from support.harness import RunningBot, run_bot
 
 
 @pytest_asyncio.fixture

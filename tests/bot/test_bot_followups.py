@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import urllib.parse
 
-from bot_harness import RunningBot
+from test_bot_private import assert_shows, buttons, expected_quotes
+
 from fakebot import JSONDict, iter_entities
 from simbot.answer.render import quote_citations
 from simbot.bot.followups import Shown, shown_passages
 from simbot.bot.replies import NO_WORDS, QUESTION_MARK
 from support import SEEDS, shipped_answerer, shipped_sources
-from test_bot_private import assert_shows, buttons, expected_quotes
+from support.harness import RunningBot
 
 DISBAND = "did stopsim disband"
 ARTICLE = "002_07426c9e770dcb42.txt"

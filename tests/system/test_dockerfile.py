@@ -339,7 +339,7 @@ def test_the_build_context_leaves_out_what_the_image_must_not_hold() -> None:
         "src/simbot.egg-info/PKG-INFO",
         "index/manifest.json.tmp123",
         "benchmarks/data/corpus.jsonl",
-        "tests/test_cli.py",
+        "tests/system/test_cli.py",
     ]:
         assert not sent_to_docker(path), f"{path} would be sent to the Docker build"
     for path in ["pyproject.toml", "src/simbot/cli.py", "seeds/000.txt", "index/manifest.json"]:

@@ -44,7 +44,7 @@ from fakebot import (
     utf16_len,
 )
 from fakebot.server import NOT_MODIFIED, QUERY_TOO_OLD
-from processes import free_port
+from support.processes import free_port
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 

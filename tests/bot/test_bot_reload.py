@@ -9,15 +9,15 @@ from pathlib import Path
 import aiohttp
 import pytest
 from pydantic import SecretStr
+from test_reload import NEW_ARTICLE, NEW_NAME, NEW_QUESTION
+from test_reload import OLD_QUESTION as MISSPELT_QUESTION
 
-from bot_harness import WAIT, RunningBot, run_webhook_bot
 from fakebot import FakeBotApi, JSONDict
 from simbot.bot.reload import load_answerer
 from simbot.bot.replies import QUESTION_MARK, index_version
 from simbot.index.reader import MANIFEST, build_and_save
 from support import SEEDS
-from test_reload import NEW_ARTICLE, NEW_NAME, NEW_QUESTION
-from test_reload import OLD_QUESTION as MISSPELT_QUESTION
+from support.harness import WAIT, RunningBot, run_webhook_bot
 
 SECRET = "reload-Secret_1"
 

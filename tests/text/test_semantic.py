@@ -24,7 +24,7 @@ from simbot.text.embedding import (
     load_embedder,
 )
 from support import INDEX, SEEDS, shipped_answerer
-from test_cli import simbot
+from support.processes import run_simbot
 
 # An article written for these tests: no word list of simbot's was made with it in view.
 HARBOUR = (
@@ -181,10 +181,11 @@ def test_the_build_reports_embedding_progress(tmp_path: Path) -> None:
 
 def test_simbot_semantic_off_builds_and_answers_lexically(tmp_path: Path) -> None:
     off = {"SIMBOT_SEMANTIC": "off"}
-    built = simbot("index", "build", "--index", str(tmp_path / "index"), env=off)
+    built = run_simbot("index", "build", "--index", str(tmp_path / "index"), env=off)
     assert built.returncode == 0, built.stderr
     assert "paragraph vectors" not in built.stdout
     assert "semantic" not in Index.load(tmp_path / "index").manifest
-    asked = simbot("--index", str(tmp_path / "index"), "ask", "--json", "who leads HIN", env=off)
+    index = str(tmp_path / "index")
+    asked = run_simbot("--index", index, "ask", "--json", "who leads HIN", env=off)
     assert asked.returncode == 0 and json.loads(asked.stdout)["answered"]
     assert "meaning-level" not in asked.stderr and "vectors" not in asked.stderr

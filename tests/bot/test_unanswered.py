@@ -10,8 +10,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from test_bot_private import NOT_IN_ARTICLES, QUESTION, buttons, expected_quotes
 
-from bot_harness import WAIT, run_bot
 from fakebot import FakeBotApi
 from simbot.answer.unanswered import (
     DECLINED,
@@ -25,7 +25,7 @@ from simbot.answer.unanswered import (
 from simbot.bot.replies import FEEDBACK_THANKS
 from simbot.text.analyzer import Analyzer
 from support import ROOT
-from test_bot_private import NOT_IN_ARTICLES, QUESTION, buttons, expected_quotes
+from support.harness import WAIT, run_bot
 
 DAY = 86400
 

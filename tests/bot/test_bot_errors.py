@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 
 import pytest
-
-from bot_harness import WAIT, run_bot
-from fakebot import FakeBotApi
-from simbot.bot.replies import SOMETHING_WENT_WRONG
 from test_bot_inline import inline_answer
 from test_bot_private import QUESTION
+
+from fakebot import FakeBotApi
+from simbot.bot.replies import SOMETHING_WENT_WRONG
+from support.harness import WAIT, run_bot
 
 
 def assert_no_token(caplog: pytest.LogCaptureFixture, token: str) -> None:

@@ -9,13 +9,13 @@ import re
 import aiohttp
 import pytest
 from pydantic import SecretStr
+from test_bot_private import QUESTION
 
-from bot_harness import WAIT, run_webhook_bot
 from fakebot import FakeBotApi
 from simbot.bot.application import webhook_secret
 from simbot.bot.replies import QUESTION_MARK, index_version
 from support import shipped_answerer
-from test_bot_private import QUESTION
+from support.harness import WAIT, run_webhook_bot
 
 WEBHOOK_URL = "https://bot.example.org/telegram/updates"
 SECRET = "s3cret-Token_1"

@@ -7,7 +7,6 @@ import urllib.parse
 
 import pytest
 
-from bot_harness import RunningBot, run_bot
 from fakebot import FakeBotApi, JSONDict, iter_entities
 from simbot.answer.answerer import MAX_QUOTES, Quote
 from simbot.answer.render import quote_citations
@@ -24,6 +23,7 @@ from simbot.bot.replies import (
     passage_payload,
 )
 from support import shipped_answerer, shipped_sources
+from support.harness import RunningBot, run_bot
 
 QUESTION = "Who started the StopSIM campaign?"
 NOT_IN_ARTICLES = "What is the weather like in Paris today?"
@@ -177,7 +177,7 @@ async def test_a_bare_why_is_no_question_unless_it_replies_to_an_answer(bot: Run
     assert not shipped_answerer().answer("why?").answered
     [alone] = await bot.replies(bot.api.private_message_update("why?"))
     assert alone["text"].startswith(NO_WORDS.split(" For example")[0])
-    # Replying to an answer, it is a move from it (tests/test_bot_followups.py).
+    # Replying to an answer, it is a move from it (tests/bot/test_bot_followups.py).
     [answer] = await bot.replies(bot.api.private_message_update(QUESTION))
     [reply] = await bot.replies(bot.api.private_message_update("why?", reply_to=answer))
     assert reply["text"].startswith(f"{QUESTION_MARK} why?\n")

@@ -12,12 +12,12 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from bot_harness import WAIT, bot_settings, run_bot, run_webhook_bot
 from fakebot import FakeBotApi, Fault
-from processes import finish, free_port, simbot
 from simbot.bot.polling_state import PollingState, now, state_path, write_state
 from simbot.health import FAILURES_IN_A_ROW, STUCK_SECONDS, Health, check, health_url, method_url
 from simbot.settings import Settings
+from support.harness import WAIT, bot_settings, run_bot, run_webhook_bot
+from support.processes import finish, free_port, simbot
 
 WEBHOOK_URL = "https://bot.example.org/telegram/updates"
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bot_harness import RunningBot, run_bot
+from test_bot_private import QUESTION, assert_shows, expected_quotes
+
 from fakebot import FakeBotApi, JSONDict
 from simbot.bot.replies import ASK_WHAT, MENTION_WHAT, QUESTION_MARK
-from test_bot_private import QUESTION, assert_shows, expected_quotes
+from support.harness import RunningBot, run_bot
 
 
 def replies_to(reply: JSONDict, update: JSONDict) -> bool:

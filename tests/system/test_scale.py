@@ -182,7 +182,7 @@ def test_progress_line_redraws_one_line() -> None:
 
 
 def test_known_terms_are_the_analyzers_own() -> None:
-    index = Index.load(Path(__file__).resolve().parent.parent / "index")
+    index = Index.load(Path(__file__).resolve().parents[2] / "index")
     stemmed = Analyzer()  # no known terms: it stems every word itself
     assert index.analyzed_alike
     words = list(index.words) + random.Random(2).sample(sorted(index.stems), 1500)

@@ -14,7 +14,7 @@ from simbot.answer.render import to_json, to_text
 from simbot.messages import NOT_FROM_THE_ARTICLES
 from support import INDEX, shipped_answerer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_fit_learns_which_feature_tells_right_from_wrong() -> None:

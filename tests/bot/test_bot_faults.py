@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 from telegram import Bot
+from test_bot_private import QUESTION
 
-from bot_harness import WAIT, RunningBot, run_bot
 from fakebot import FakeBotApi, Fault, JSONDict
 from simbot.bot.replies import QUESTION_MARK, SOMETHING_WENT_WRONG
 from simbot.bot.retry import GaveUp, RetryingRequest
-from test_bot_private import QUESTION
+from support.harness import WAIT, RunningBot, run_bot
 
 #: python-telegram-bot's default read timeout, which the bot keeps (seconds).
 READ_TIMEOUT = 5.0

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from bot_harness import RunningBot, run_bot
+from test_bot_groups import assert_silent
+from test_bot_private import QUESTION, assert_shows, expected_quotes
+
 from fakebot import FakeBotApi
 from simbot.bot.replies import EXAMPLE_QUESTIONS, QUESTION_MARK, english_only_html
 from simbot.settings import DEFAULT_BOT_DESCRIPTION, DEFAULT_BOT_SHORT_DESCRIPTION
-from test_bot_groups import assert_silent
-from test_bot_private import QUESTION, assert_shows, expected_quotes
+from support.harness import RunningBot, run_bot
 
 EDITED = "Who is HIN's director?"
 

@@ -17,12 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fakebot import parse_html
-from hostile_lines import generated_lines, regression_lines
 from simbot.answer.answerer import MAX_QUOTES, Answer
 from simbot.answer.render import TELEGRAM_MAX_TEXT, to_json, to_telegram_html, to_text
 from simbot.bot.replies import answer_html
 from simbot.cli import answer_lines, json_line
 from support import ROOT, SEEDS, shipped_answerer
+from support.hostile_lines import generated_lines, regression_lines
 
 WORDS = [
     "who", "is", "the", "director", "HIN", "SIM", "police", "ppl", "wot", "u", "r", "ﬃ", "ſ",

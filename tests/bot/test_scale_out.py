@@ -21,13 +21,13 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
+from test_bot_private import QUESTION, assert_shows, button, buttons, expected_quotes
 
 from fakebot import FakeBotApi, JSONDict, RecordedCall
-from processes import START, free_port, settings_for, start_simbot, stop
 from simbot.bot.followups import shown_passages
 from simbot.bot.replies import QUESTION_MARK
 from simbot.bot.webhook import SECRET_HEADER
-from test_bot_private import QUESTION, assert_shows, button, buttons, expected_quotes
+from support.processes import START, free_port, settings_for, start_simbot, stop
 
 PUBLIC_URL = "https://bot.example.org/telegram"
 PATH = "/telegram"

@@ -1,9 +1,14 @@
-"""Paths and shared objects for the tests (plain functions; fixtures live in the test files).
+"""Paths and shared objects for the tests (plain functions; fixtures are in conftest.py and
+the test files). ``support.harness`` runs the bot against the fake Bot API, ``support.processes``
+runs ``simbot`` commands, ``support.hostile_lines`` makes hostile input.
 
 The tests run on their own fixed copy of the five articles (``tests/data/seeds``) and an index
-built from it once per run, so that adding an article to the project's ``seeds/`` (and
-rebuilding ``index/``) changes no test's expectations. ``SHIPPED_SEEDS`` and ``SHIPPED_INDEX``
-are the project's own folders, for the tests that check the committed index is current.
+built from it once per run (here, on first import: some tests read it as they are collected),
+so that adding an article to the project's ``seeds/`` (and rebuilding ``index/``) changes no
+test's expectations. A test that needs an index of its own to change takes a copy of this one
+(the ``index_copy`` fixture) rather than building it again. ``SHIPPED_SEEDS`` and
+``SHIPPED_INDEX`` are the project's own folders, for the tests that check the committed index is
+current.
 """
 
 from __future__ import annotations
@@ -20,8 +25,8 @@ from simbot.answer.answerer import Answerer
 from simbot.index.provenance import Sources
 from simbot.index.reader import build_and_save
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(__file__).resolve().parent / "data"
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
 #: The project's articles and committed index (what a maintainer adds to and ships).
 SHIPPED_SEEDS = ROOT / "seeds"
 SHIPPED_INDEX = ROOT / "index"
@@ -29,6 +34,10 @@ SHIPPED_INDEX = ROOT / "index"
 SEEDS = DATA / "seeds"
 INDEX = Path(tempfile.mkdtemp(prefix="simbot-tests-")) / "index"
 atexit.register(shutil.rmtree, INDEX.parent, ignore_errors=True)
+if SHIPPED_INDEX.is_dir():
+    # Built over a copy of the committed index, as `simbot index build` rebuilds one: the vectors
+    # of paragraphs it holds too are reused (by content and model), not embedded again.
+    shutil.copytree(SHIPPED_INDEX, INDEX)
 build_and_save(SEEDS, INDEX)
 DEV = DATA / "dev.jsonl"
 #: More questions, in chat style, written without sight of the dev set (see data/README.md).

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 
-from bot_harness import WAIT, RunningBot, run_bot
+from test_bot_inline import inline_answer
+from test_bot_private import QUESTION, assert_shows, buttons, expected_quotes
+
 from fakebot import FakeBotApi, JSONDict, RecordedCall
 from simbot.answer.render import NO_ANSWER
 from simbot.bot.replies import (
@@ -21,8 +23,7 @@ from simbot.bot.replies import (
     WARM_LINE,
 )
 from support import ROOT
-from test_bot_inline import inline_answer
-from test_bot_private import QUESTION, assert_shows, buttons, expected_quotes
+from support.harness import WAIT, RunningBot, run_bot
 
 MARKER = "Not from the articles"
 #: Asks the articles something whose only passage describes an overdose (index's "harm").

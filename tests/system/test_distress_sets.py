@@ -13,7 +13,7 @@ from pathlib import Path
 from simbot.text.crisis import concern_of
 from simbot.text.distress import Concern
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 #: The bars of issue 9.
 MIN_RECALL = 0.97
@@ -64,7 +64,7 @@ def test_the_shipped_meaning_weights_are_a_refit_of_the_sets() -> None:
     import subprocess
     import sys
 
-    tool = Path(__file__).resolve().parent.parent / "tools" / "fit_distress.py"
+    tool = Path(__file__).resolve().parents[2] / "tools" / "fit_distress.py"
     done = subprocess.run(
         [sys.executable, str(tool), "--check"], capture_output=True, text=True, check=False
     )

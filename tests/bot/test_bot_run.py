@@ -10,11 +10,11 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from test_bot_private import QUESTION
 
 from fakebot import FakeBotApi
-from processes import START, environment, finish, free_port, settings_for, simbot, stop
 from support import INDEX
-from test_bot_private import QUESTION
+from support.processes import START, environment, finish, free_port, settings_for, simbot, stop
 
 
 def simbot_run(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:

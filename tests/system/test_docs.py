@@ -15,8 +15,8 @@ The convention (the README says it too, in "Set up"):
   line ends with a comment saying why it cannot be run here (``# needs the benchmark corpus``).
 
 When the output changes on purpose (a new article, better ranking), run
-``UPDATE_README=1 .venv/bin/python -m pytest tests/test_docs.py``: the transcripts are rewritten
-with what the commands print now; read the diff before committing it.
+``UPDATE_README=1 .venv/bin/python -m pytest tests/system/test_docs.py``: the transcripts are
+rewritten with what the commands print now; read the diff before committing it.
 """
 
 from __future__ import annotations
@@ -228,7 +228,7 @@ def test_every_transcript_prints_what_the_readme_shows(workspace: Path) -> None:
         failures = [f for f in failures if " exited " in f]
     assert not failures, (
         "\n\n".join(failures) + "\n\nIf that is right, run `UPDATE_README=1 .venv/bin/python -m "
-        "pytest tests/test_docs.py` to write it into README.md."
+        "pytest tests/system/test_docs.py` to write it into README.md."
     )
 
 

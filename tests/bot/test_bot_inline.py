@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot_harness import WAIT, RunningBot
+from test_bot_private import QUESTION, button, buttons, expected_quotes
+
 from fakebot import JSONDict, parse_html
 from simbot.answer.render import quote_citations
 from simbot.bot.replies import INLINE_START
 from support import shipped_sources
-from test_bot_private import QUESTION, button, buttons, expected_quotes
+from support.harness import WAIT, RunningBot
 
 
 async def inline_answer(bot: RunningBot, query: str) -> JSONDict:

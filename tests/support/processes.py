@@ -12,12 +12,13 @@ import contextlib
 import os
 import signal
 import socket
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 from fakebot import FakeBotApi
-from support import INDEX
+from support import INDEX, ROOT, SEEDS
 
 #: Starting Python, python-telegram-bot and the index takes a moment on a slow machine.
 START = 30.0
@@ -50,6 +51,20 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def run_simbot(*args: str, cwd: Path = ROOT, stdin: str | None = None,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    """``simbot ARGS`` in ``cwd``, run to its end; from the project's root, over the tests'
+    five articles."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SIMBOT_")}
+    if cwd == ROOT:
+        environment |= {"SIMBOT_INDEX_DIR": str(INDEX), "SIMBOT_SEEDS_DIR": str(SEEDS)}
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "simbot", *args],
+        cwd=cwd, input=stdin, capture_output=True, text=True, env=environment, timeout=120,
+    )  # fmt: skip
 
 
 async def start_simbot(

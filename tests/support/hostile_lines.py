@@ -11,7 +11,7 @@ from pathlib import Path
 
 from support import DEV
 
-REGRESSIONS = Path(__file__).resolve().parent / "data" / "regressions.jsonl"
+REGRESSIONS = Path(__file__).resolve().parents[1] / "data" / "regressions.jsonl"
 
 _PIECES = [
     "who", "is", "HIN's", "director", "SIM", "police", "ppl", "u", "r", "wot", "ﬃ", "ſ", "K",

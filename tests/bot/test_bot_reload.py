@@ -45,11 +45,10 @@ async def ask(bot: RunningBot, text: str) -> JSONDict:
 
 
 async def test_a_rebuilt_index_answers_without_a_restart(
-    api: FakeBotApi, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    api: FakeBotApi, tmp_path: Path, index_copy: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    seeds, index_dir = tmp_path / "seeds", tmp_path / "index"
+    seeds, index_dir = tmp_path / "seeds", index_copy
     shutil.copytree(SEEDS, seeds)
-    build_and_save(seeds, index_dir)
     async with run_webhook_bot(
         api,
         "https://bot.example.org/hook",

@@ -47,10 +47,8 @@ def seeds(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def index_dir(tmp_path: Path, seeds: Path) -> Path:
-    directory = tmp_path / "index"
-    build_and_save(seeds, directory)
-    return directory
+def index_dir(index_copy: Path) -> Path:
+    return index_copy  # the index of ``seeds`` as they are copied
 
 
 def add_article(seeds: Path) -> None:

@@ -16,7 +16,7 @@ from simbot.index.corpus import (
     read_document,
     split_paragraphs,
 )
-from simbot.index.reader import Index, build_and_save
+from simbot.index.reader import Index
 from support import SEEDS
 
 
@@ -111,10 +111,11 @@ def test_only_regular_files_inside_the_folder_are_read_and_the_rest_is_said(
     }
 
 
-def test_index_check_neither_hangs_on_a_fifo_nor_follows_a_link_out(tmp_path: Path) -> None:
+def test_index_check_neither_hangs_on_a_fifo_nor_follows_a_link_out(
+    tmp_path: Path, index_copy: Path
+) -> None:
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS, seeds)
-    build_and_save(seeds, tmp_path / "index")
     os.mkfifo(seeds / "zz_fifo.txt")
     (seeds / "zz_out.txt").symlink_to("/dev/urandom")
     assert Index.load(tmp_path / "index").stale_reasons(seeds) == []

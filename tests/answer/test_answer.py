@@ -22,6 +22,8 @@ def _assert_verbatim(answer: Answer) -> None:
         assert quote.text.count("\n") <= 2  # at most three paragraphs
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "record", dev_questions() + dev_questions(CHAT), ids=lambda r: str(r["id"])
 )
@@ -35,6 +37,7 @@ def test_every_answer_to_the_question_sets_is_verbatim(record: dict[str, object]
 DEV_FLOOR = {"hit@1": 0.85, "hit@3": 0.92, "accuracy": 0.85}
 
 
+@pytest.mark.slow
 def test_dev_scores_stay_above_the_floor() -> None:
     report = evaluate(load_questions(DEV), shipped_answerer().answer, SEEDS)
     summary = report.summary()
@@ -43,6 +46,7 @@ def test_dev_scores_stay_above_the_floor() -> None:
         assert summary[name] >= floor, summary
 
 
+@pytest.mark.slow
 def test_every_paragraph_asked_in_its_own_words_comes_back_first() -> None:
     answerer = shipped_answerer()
     index = answerer.index

@@ -43,6 +43,7 @@ def test_weights_fitted_on_other_features_are_refused() -> None:
         Ranker.from_json(wrong)
 
 
+@pytest.mark.slow
 def test_the_shipped_weights_are_a_refit_of_the_training_set() -> None:
     done = subprocess.run(
         # Fitted on the tests' five articles: an article added to seeds/ changes no weight.

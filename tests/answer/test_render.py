@@ -50,6 +50,8 @@ def test_highlights_wrap_words_without_changing_them() -> None:
     assert _balanced(message)
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 @pytest.mark.parametrize("record", dev_questions(), ids=lambda r: r["id"])
 def test_dev_answers_render_to_valid_telegram_html(record: dict[str, object]) -> None:
     answer = shipped_answerer().answer(str(record["question"]), limit=5)

@@ -21,7 +21,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Index:
     root = tmp_path_factory.mktemp("tiny")
     (root / "seeds").mkdir()
     (root / "seeds" / "a.txt").write_text("apple banana\napple apple cherry\nbanana\n", "utf-8")
-    build_and_save(root / "seeds", root / "index")
+    build_and_save(root / "seeds", root / "index", semantic=False)  # BM25 alone: no vectors
     return Index.load(root / "index")
 
 
@@ -29,6 +29,7 @@ def _query(index: Index, *terms: str) -> list[tuple[int, float]]:
     return [(index.term_ids[t], 1.0) for t in terms]
 
 
+@pytest.mark.slow
 def test_scores_pinned_by_hand(tiny: Index) -> None:
     # N = 3 paragraphs of 2, 3 and 1 terms: avgdl = 2. "appl" is in two paragraphs.
     # idf = ln(1 + (3 - 2 + 0.5) / (2 + 0.5)) = ln(1.6) = 0.4700036292457356
@@ -41,6 +42,8 @@ def test_scores_pinned_by_hand(tiny: Index) -> None:
     assert scores[2] == 0.0
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 def test_idf_is_never_zero_or_negative(tiny: Index) -> None:
     # rank-bm25's Okapi idf is zero for a term in half the paragraphs and negative above that.
     assert (tiny.idf > 0).all()
@@ -53,6 +56,7 @@ def test_search_ranks_only_paragraphs_sharing_a_term(tiny: Index) -> None:
     assert Retriever(tiny).search([], 10) == []
 
 
+@pytest.mark.slow
 def test_scores_equal_rank_bm25_on_the_articles() -> None:
     analyzer = Analyzer()
     corpus = load_corpus(SEEDS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from test_bot_inline import inline_answer
 from test_bot_private import QUESTION, assert_shows, buttons, expected_quotes
 
@@ -34,6 +35,8 @@ def is_support(message: JSONDict, crisis_message: str) -> bool:
     return crisis_message in message["text"] and MARKER in message["text"]
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_private_distress_gets_support_first_then_the_question_asked(
     bot: RunningBot,
 ) -> None:
@@ -50,6 +53,8 @@ async def test_private_distress_gets_support_first_then_the_question_asked(
     assert "go on" not in answer["text"]
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_private_distress_without_a_question_gets_support_alone(bot: RunningBot) -> None:
     since = bot.api.call_count
     for text in ("i feel like ending it all", "i just wanna kms", "unalive myself tonight"):
@@ -62,6 +67,8 @@ async def test_private_distress_without_a_question_gets_support_alone(bot: Runni
     assert not any(NO_ANSWER in text or text.startswith(QUESTION_MARK) for text in sent)
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_long_message_in_distress_gets_support_and_a_gentle_note(bot: RunningBot) -> None:
     story = (
         "I was put on one of these SIM plans years ago and the police came every time I rang "
@@ -79,6 +86,8 @@ async def test_a_long_message_in_distress_gets_support_and_a_gentle_note(bot: Ru
     assert len(sent) == 2
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_the_rate_limit_never_holds_back_the_support_message(api: FakeBotApi) -> None:
     async with run_bot(api, rate_limit_count=1) as bot:
         [answer] = await bot.replies(api.private_message_update(QUESTION))
@@ -92,6 +101,8 @@ async def test_the_rate_limit_never_holds_back_the_support_message(api: FakeBotA
         assert len(bot.sent_to(api.default_user["id"], since)) == 2
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_passage_describing_an_overdose_is_never_shown_first(bot: RunningBot) -> None:
     # Asked plainly, the passage is the answer ...
     [plain] = await bot.replies(bot.api.private_message_update(HARM_QUESTION))
@@ -108,6 +119,7 @@ async def test_a_passage_describing_an_overdose_is_never_shown_first(bot: Runnin
         assert "overdosed" not in first_quote
 
 
+@pytest.mark.slow
 async def test_in_a_group_one_discreet_line_and_a_button_to_a_private_chat(
     bot: RunningBot,
 ) -> None:
@@ -126,6 +138,8 @@ async def test_in_a_group_one_discreet_line_and_a_button_to_a_private_chat(
     assert support["chat"]["type"] == "private"
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_in_a_group_a_long_message_in_distress_gets_the_discreet_line_alone(
     bot: RunningBot,
 ) -> None:
@@ -137,6 +151,7 @@ async def test_in_a_group_a_long_message_in_distress_gets_the_discreet_line_alon
     assert len(bot.sent_to(bot.api.default_group["id"], since)) == 1
 
 
+@pytest.mark.slow
 async def test_in_a_group_a_topical_question_gets_its_answer_then_one_line(
     bot: RunningBot,
 ) -> None:
@@ -148,6 +163,8 @@ async def test_in_a_group_a_topical_question_gets_its_answer_then_one_line(
     assert bot.settings.crisis_message not in pointer["text"]
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_inline_distress_offers_support_as_the_button_never_as_a_result(
     bot: RunningBot,
 ) -> None:
@@ -160,6 +177,8 @@ async def test_inline_distress_offers_support_as_the_button_never_as_a_result(
     assert len(answer["results"]) == len(expected_quotes(QUESTION))
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_topical_question_gets_its_answer_then_one_short_line(bot: RunningBot) -> None:
     question = "What do the articles say about the risk of suicide?"
     answer, pointer = await bot.replies(bot.api.private_message_update(question), 2)
@@ -175,6 +194,7 @@ async def test_a_topical_question_gets_its_answer_then_one_short_line(bot: Runni
     assert inline["button"]["start_parameter"] == SUPPORT_START
 
 
+@pytest.mark.slow
 async def test_every_distress_message_of_the_sets_is_first_answered_with_support(
     api: FakeBotApi,
 ) -> None:

@@ -21,6 +21,8 @@ def assert_no_token(caplog: pytest.LogCaptureFixture, token: str) -> None:
         assert secret not in (record.exc_text or "").lower()
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_failure_is_logged_and_the_person_told(
     api: FakeBotApi, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -41,6 +43,8 @@ async def test_a_failure_is_logged_and_the_person_told(
     assert_no_token(caplog, api.token)
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_failed_button_press_is_answered(api: FakeBotApi) -> None:
     async with run_bot(api, allow_refused=True) as bot:
         [answer] = await bot.replies(api.private_message_update(QUESTION))
@@ -53,6 +57,8 @@ async def test_a_failed_button_press_is_answered(api: FakeBotApi) -> None:
         assert sorry.ok
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_session_of_every_kind_logs_no_token(
     api: FakeBotApi, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -53,6 +53,8 @@ async def answers_to_all(bot: RunningBot, askers: list[JSONDict], question: str)
 # -- 3: an update python-telegram-bot cannot read --------------------------------------------
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_an_unreadable_update_is_skipped_once_and_polling_goes_on(
     api: FakeBotApi, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -77,6 +79,8 @@ async def test_an_unreadable_update_is_skipped_once_and_polling_goes_on(
     assert len(bot.sent_to(chat)) == 2
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_many_people_ask_around_an_unreadable_update(api: FakeBotApi) -> None:
     askers = users(api, 10)
     async with run_bot(api) as bot:
@@ -93,6 +97,7 @@ async def test_many_people_ask_around_an_unreadable_update(api: FakeBotApi) -> N
 # -- 4: calls that fail are retried, with a bound; nothing is sent twice ----------------------
 
 
+@pytest.mark.slow
 async def test_answers_get_through_a_spell_of_500s(api: FakeBotApi) -> None:
     askers = users(api, 20)
     async with run_bot(api) as bot:
@@ -102,6 +107,7 @@ async def test_answers_get_through_a_spell_of_500s(api: FakeBotApi) -> None:
     assert len([c for c in api.calls("sendMessage") if c.injected]) == 30
 
 
+@pytest.mark.slow
 async def test_answers_wait_for_the_retry_after_of_a_429(api: FakeBotApi) -> None:
     askers = users(api, 20)
     async with run_bot(api) as bot:
@@ -116,6 +122,7 @@ async def test_answers_wait_for_the_retry_after_of_a_429(api: FakeBotApi) -> Non
         assert_each_answered_once(bot, askers, QUESTION)
 
 
+@pytest.mark.slow
 async def test_answers_get_through_reset_connections_and_a_502_page(api: FakeBotApi) -> None:
     askers = users(api, 6)
     async with run_bot(api) as bot:
@@ -125,6 +132,7 @@ async def test_answers_get_through_reset_connections_and_a_502_page(api: FakeBot
         assert_each_answered_once(bot, askers, QUESTION)
 
 
+@pytest.mark.slow
 async def test_more_and_inline_answers_are_retried_too(api: FakeBotApi) -> None:
     async with run_bot(api) as bot:
         [answer] = await bot.replies(api.private_message_update(QUESTION))
@@ -151,6 +159,7 @@ async def test_more_and_inline_answers_are_retried_too(api: FakeBotApi) -> None:
         assert SOMETHING_WENT_WRONG not in texts and len(texts) == 2
 
 
+@pytest.mark.slow
 async def test_a_slow_reply_is_sent_once(api: FakeBotApi) -> None:
     askers = users(api, 3)
     async with run_bot(api) as bot:
@@ -159,6 +168,7 @@ async def test_a_slow_reply_is_sent_once(api: FakeBotApi) -> None:
         assert_each_answered_once(bot, askers, QUESTION)
 
 
+@pytest.mark.slow
 async def test_a_reply_later_than_the_timeout_is_not_sent_again_nor_apologised_for(
     api: FakeBotApi,
 ) -> None:
@@ -189,6 +199,7 @@ async def retrying_bot(api: FakeBotApi, **bounds: Any) -> AsyncIterator[Bot]:
         yield bot
 
 
+@pytest.mark.slow
 async def test_retries_stop_at_the_bound_with_one_line(
     api: FakeBotApi, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from test_bot_groups import assert_silent
 from test_bot_private import QUESTION, assert_shows, expected_quotes
 
@@ -13,18 +14,22 @@ from support.harness import RunningBot, run_bot
 EDITED = "Who is HIN's director?"
 
 
+@pytest.mark.slow
 async def test_the_descriptions_are_set_at_start_up(bot: RunningBot) -> None:
     assert bot.api.descriptions == {"": DEFAULT_BOT_DESCRIPTION}
     assert bot.api.short_descriptions == {"": DEFAULT_BOT_SHORT_DESCRIPTION}
     assert len(DEFAULT_BOT_DESCRIPTION) <= 512 and len(DEFAULT_BOT_SHORT_DESCRIPTION) <= 120
 
 
+@pytest.mark.slow
 async def test_the_descriptions_are_configurable(api: FakeBotApi) -> None:
     async with run_bot(api, bot_description="Quotes about SIM.", bot_short_description=""):
         assert api.descriptions == {"": "Quotes about SIM."}
         assert api.short_descriptions == {}  # empty: left as set in @BotFather
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_bot_api_without_descriptions_still_runs_the_bot(api: FakeBotApi) -> None:
     api.inject_error("setMyDescription", "Bad Request: method is not supported")
     async with run_bot(api) as bot:
@@ -32,6 +37,8 @@ async def test_a_bot_api_without_descriptions_still_runs_the_bot(api: FakeBotApi
         assert_shows(answer, QUESTION, expected_quotes(QUESTION)[:3])
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_question_in_another_language_is_told_the_bot_reads_english(
     bot: RunningBot,
 ) -> None:
@@ -50,6 +57,8 @@ async def test_a_question_in_another_language_is_told_the_bot_reads_english(
     assert "only read English" not in reply["text"]
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_recent_edit_of_a_question_is_answered_again(bot: RunningBot) -> None:
     original = bot.api.private_message_update(QUESTION)
     await bot.replies(original)
@@ -58,6 +67,8 @@ async def test_a_recent_edit_of_a_question_is_answered_again(bot: RunningBot) ->
     assert_shows(answer, EDITED, expected_quotes(EDITED)[:3])
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_an_edit_of_an_old_message_is_left_alone(bot: RunningBot) -> None:
     original = bot.api.private_message_update(QUESTION)
     await bot.replies(original)
@@ -69,6 +80,8 @@ async def test_an_edit_of_an_old_message_is_left_alone(bot: RunningBot) -> None:
     assert bot.sent_to(bot.api.default_user["id"], since) == []
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_in_a_group_an_edit_is_answered_only_when_addressed_to_the_bot(
     bot: RunningBot,
 ) -> None:

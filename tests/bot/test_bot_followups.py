@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import urllib.parse
 
+import pytest
 from test_bot_private import assert_shows, buttons, expected_quotes
 
 from fakebot import JSONDict, iter_entities
@@ -43,6 +44,8 @@ def test_the_passages_shown_are_read_back_from_the_citations() -> None:
     assert shown_passages("no citations here") == []
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_next_shows_the_paragraphs_after_the_quote(bot: RunningBot) -> None:
     answer, moved = await ask_then_reply(bot, DISBAND, "and then?")
     assert shown_passages(answer["text"])[0] == Shown(ARTICLE, 1, 1)
@@ -60,6 +63,8 @@ async def test_next_shows_the_paragraphs_after_the_quote(bot: RunningBot) -> Non
     assert [b["text"] for b in buttons(again)] == ["Share"]  # a move has no More
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_who_said_that_shows_the_sentence_naming_the_speaker(bot: RunningBot) -> None:
     answer, moved = await ask_then_reply(bot, "what did Jennings say", "who said that?")
     assert question_line(moved) == f"{QUESTION_MARK} who said that?"
@@ -70,6 +75,8 @@ async def test_who_said_that_shows_the_sentence_naming_the_speaker(bot: RunningB
     assert sentence in (SEEDS / source).read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_why_shows_the_reason_not_the_same_quote(bot: RunningBot) -> None:
     answer, moved = await ask_then_reply(bot, DISBAND, "why?")
     assert question_line(moved) == f"{QUESTION_MARK} why?"
@@ -84,6 +91,8 @@ async def test_why_shows_the_reason_not_the_same_quote(bot: RunningBot) -> None:
     assert not before & after
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_source_gives_each_quote_article_and_link(bot: RunningBot) -> None:
     answer, moved = await ask_then_reply(bot, DISBAND, "source?")
     assert question_line(moved) == f"{QUESTION_MARK} source?"
@@ -97,6 +106,8 @@ async def test_source_gives_each_quote_article_and_link(bot: RunningBot) -> None
     assert all(urllib.parse.urlsplit(url).netloc == "t.me" for url in links)
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_new_question_is_answered_as_asked(bot: RunningBot) -> None:
     question = "Who started the StopSIM campaign?"
     assert len(expected_quotes(question)) > 3
@@ -106,6 +117,8 @@ async def test_a_new_question_is_answered_as_asked(bot: RunningBot) -> None:
     assert "More" in [b["text"] for b in buttons(moved)]  # its own question: More can read it
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_question_that_needs_the_old_one_reads_it_as_context(bot: RunningBot) -> None:
     assert not shipped_answerer().answer("and when?").answered
     _, moved = await ask_then_reply(bot, "Who started the StopSIM campaign?", "and when?")
@@ -114,6 +127,8 @@ async def test_a_question_that_needs_the_old_one_reads_it_as_context(bot: Runnin
     assert_shows(moved, "and when?", combined[:3])
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_thanks_in_a_private_chat_does_not_repost_the_answer(bot: RunningBot) -> None:
     _, moved = await ask_then_reply(bot, DISBAND, "thanks!")
     assert not quoted(moved)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from test_bot_private import QUESTION, assert_shows, expected_quotes
 
 from fakebot import FakeBotApi, JSONDict
@@ -21,6 +22,8 @@ async def assert_silent(bot: RunningBot, update: JSONDict) -> None:
     assert bot.sent_to(bot.api.default_group["id"], since) == []
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_mention_is_answered_in_reply_to_the_asker(bot: RunningBot) -> None:
     mention = f"@{bot.api.bot_username}"
     for text, question in (
@@ -35,6 +38,8 @@ async def test_a_mention_is_answered_in_reply_to_the_asker(bot: RunningBot) -> N
         assert_shows(answer, question, expected_quotes(question)[:3])
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_ask_and_ask_at_this_bot_are_answered(bot: RunningBot) -> None:
     for command in ("/ask", f"/ask@{bot.api.bot_username}"):
         update = bot.api.group_message_update(f"{command} {QUESTION}")
@@ -45,6 +50,8 @@ async def test_ask_and_ask_at_this_bot_are_answered(bot: RunningBot) -> None:
     assert hint["text"] == ASK_WHAT.replace("<code>", "").replace("</code>", "")
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_reply_to_the_bot_is_answered(bot: RunningBot) -> None:
     [help_message] = await bot.replies(bot.api.group_message_update("/help"))
     update = bot.api.group_message_update(QUESTION, reply_to=help_message)
@@ -53,6 +60,8 @@ async def test_a_reply_to_the_bot_is_answered(bot: RunningBot) -> None:
     assert_shows(answer, QUESTION, expected_quotes(QUESTION)[:3])
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_reply_to_an_answer_follows_it_up(bot: RunningBot) -> None:
     [answer] = await bot.replies(bot.api.group_message_update(f"/ask {QUESTION}"))
     update = bot.api.group_message_update("why?", reply_to=answer)
@@ -61,11 +70,15 @@ async def test_a_reply_to_an_answer_follows_it_up(bot: RunningBot) -> None:
     assert follow_up["text"].startswith(f"{QUESTION_MARK} why?\n")  # the reply's own words
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_bare_mention_gets_a_hint(bot: RunningBot) -> None:
     [hint] = await bot.replies(bot.api.group_message_update(f"@{bot.api.bot_username}"))
     assert hint["text"] == MENTION_WHAT
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_everything_else_in_a_group_gets_silence(bot: RunningBot) -> None:
     api = bot.api
     someone = api.make_user(300003, "Carol")
@@ -83,6 +96,7 @@ async def test_everything_else_in_a_group_gets_silence(bot: RunningBot) -> None:
         await assert_silent(bot, update)
 
 
+@pytest.mark.slow
 async def test_group_chatter_does_not_count_against_the_rate_limit(api: FakeBotApi) -> None:
     async with run_bot(api, rate_limit_count=1) as bot:
         for n in range(3):
@@ -100,12 +114,16 @@ async def test_with_privacy_mode_on_the_bot_still_sees_what_is_for_it() -> None:
         assert api.dropped_updates
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_reply_to_the_bot_that_asks_nothing_gets_silence(bot: RunningBot) -> None:
     [answer] = await bot.replies(bot.api.group_message_update(f"/ask {QUESTION}"))
     for remark in ("thanks bot", "thank you!", "lol this is so grim", "haha", "😂👍", "great"):
         await assert_silent(bot, bot.api.group_message_update(remark, reply_to=answer))
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_reply_to_the_bot_that_asks_something_is_answered(bot: RunningBot) -> None:
     [answer] = await bot.replies(bot.api.group_message_update(f"/ask {QUESTION}"))
     for text in ("who funds SIM?", "lol who runs it", "source?", "why?"):
@@ -114,6 +132,8 @@ async def test_a_reply_to_the_bot_that_asks_something_is_answered(bot: RunningBo
         assert replies_to(reply, update)
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_mention_is_answered_even_when_it_asks_nothing(bot: RunningBot) -> None:
     [answer] = await bot.replies(bot.api.group_message_update(f"/ask {QUESTION}"))
     update = bot.api.group_message_update(f"thanks @{bot.api.bot_username}", reply_to=answer)

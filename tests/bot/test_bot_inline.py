@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from test_bot_private import QUESTION, button, buttons, expected_quotes
 
 from fakebot import JSONDict, parse_html
@@ -32,6 +33,7 @@ def posted_text(result: JSONDict) -> str:
     return text
 
 
+@pytest.mark.slow
 async def test_a_question_offers_each_quote_with_its_citation(bot: RunningBot) -> None:
     answer = await inline_answer(bot, QUESTION)
     quotes = expected_quotes(QUESTION)
@@ -53,12 +55,15 @@ async def test_an_empty_query_offers_a_way_to_a_private_chat(bot: RunningBot) ->
     assert buttons(welcome)
 
 
+@pytest.mark.slow
 async def test_a_question_the_articles_do_not_answer_offers_nothing(bot: RunningBot) -> None:
     answer = await inline_answer(bot, "What is the weather like in Paris today?")
     assert answer["results"] == []
     assert "Not in my sources" in answer["button"]["text"]
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_share_opens_inline_mode_with_the_question_and_its_quotes(bot: RunningBot) -> None:
     [reply] = await bot.replies(bot.api.private_message_update(QUESTION))
     shared = button(reply, "Share")["switch_inline_query"]

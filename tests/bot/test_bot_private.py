@@ -75,6 +75,7 @@ async def test_command_menus_are_set_for_private_chats_and_groups(bot: RunningBo
     assert {"ask", "help", "sources", "about"} <= group
 
 
+@pytest.mark.slow
 async def test_start_welcomes_and_offers_example_questions(bot: RunningBot) -> None:
     [welcome] = await bot.replies(bot.api.private_message_update("/start"))
     assert "Serenity Integrated Mentoring" in welcome["text"]
@@ -82,6 +83,8 @@ async def test_start_welcomes_and_offers_example_questions(bot: RunningBot) -> N
     assert [b["text"] for b in buttons(welcome)] == list(EXAMPLE_QUESTIONS)
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_an_example_button_asks_its_question(bot: RunningBot) -> None:
     [welcome] = await bot.replies(bot.api.private_message_update("/start"))
     data = button(welcome, EXAMPLE_QUESTIONS[0])["callback_data"]
@@ -91,6 +94,8 @@ async def test_an_example_button_asks_its_question(bot: RunningBot) -> None:
     assert_shows(answer, EXAMPLE_QUESTIONS[0], expected_quotes(EXAMPLE_QUESTIONS[0])[:3])
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_button_the_bot_cannot_use_is_answered_as_too_old(bot: RunningBot) -> None:
     [welcome] = await bot.replies(bot.api.private_message_update("/start"))
     start = bot.api.call_count
@@ -109,6 +114,8 @@ async def test_a_button_the_bot_cannot_use_is_answered_as_too_old(bot: RunningBo
     assert bot.api.calls("editMessageReplyMarkup") == []
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_help_sources_and_about(bot: RunningBot) -> None:
     [help_text] = await bot.replies(bot.api.private_message_update("/help"))
     assert "/ask" in help_text["text"] and f"@{bot.api.bot_username}" in help_text["text"]
@@ -123,6 +130,8 @@ async def test_help_sources_and_about(bot: RunningBot) -> None:
     assert index_version(shipped_answerer()) in about["text"]
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_question_gets_quotes_with_bold_words_citations_and_buttons(
     bot: RunningBot,
 ) -> None:
@@ -137,6 +146,8 @@ async def test_a_question_gets_quotes_with_bold_words_citations_and_buttons(
     assert "reply_to_message" not in answer  # private chats need no quoting
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_more_shows_the_other_quotes_and_leaves_only_share(bot: RunningBot) -> None:
     [answer] = await bot.replies(bot.api.private_message_update(QUESTION))
     update = bot.api.callback_query_update(answer, "more:3")
@@ -151,6 +162,7 @@ async def test_more_shows_the_other_quotes_and_leaves_only_share(bot: RunningBot
     )
 
 
+@pytest.mark.slow
 async def test_advice_for_the_asker_gets_the_maintainers_signpost(bot: RunningBot) -> None:
     question = "how do i get taken off sim"
     [reply] = await bot.replies(bot.api.private_message_update(question))
@@ -167,12 +179,15 @@ async def test_no_answer_is_honest_and_points_to_sources(bot: RunningBot) -> Non
     assert "blockquote" not in {kind for kind, _ in iter_entities(reply)}
 
 
+@pytest.mark.slow
 async def test_greetings_and_emoji_only_get_a_hint(bot: RunningBot) -> None:
     for text in ("hello", "😀😀😀", "@" + bot.api.bot_username):
         [reply] = await bot.replies(bot.api.private_message_update(text))
         assert reply["text"].startswith(NO_WORDS.split(" For example")[0])
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_bare_why_is_no_question_unless_it_replies_to_an_answer(bot: RunningBot) -> None:
     assert not shipped_answerer().answer("why?").answered
     [alone] = await bot.replies(bot.api.private_message_update("why?"))
@@ -196,6 +211,8 @@ async def test_a_deep_link_opens_one_passage(bot: RunningBot) -> None:
     assert passage["text"].startswith(f"📄 From {known.publisher}: “{known.headline}”")
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_each_quote_links_to_its_passage(bot: RunningBot) -> None:
     [answer] = await bot.replies(bot.api.private_message_update(QUESTION))
     links = [e["url"] for e in answer["entities"] if e["type"] == "text_link"]
@@ -208,6 +225,7 @@ async def test_each_quote_links_to_its_passage(bot: RunningBot) -> None:
     assert first.text.split("\n")[-1] in passage["text"]
 
 
+@pytest.mark.slow
 async def test_a_broken_deep_link_says_so_and_welcomes(bot: RunningBot) -> None:
     bad, welcome = await bot.replies(bot.api.private_message_update("/start p_nothing_9"), 2)
     assert bad["text"] == BAD_LINK
@@ -230,17 +248,23 @@ async def test_stickers_photos_and_voice_get_a_polite_reply(bot: RunningBot) -> 
         assert reply["text"] == NON_TEXT
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_a_4000_character_question_gets_a_short_polite_reply(bot: RunningBot) -> None:
     long_question = ("Why did the StopSIM Coalition disband? " * 120)[:4000]
     [reply] = await bot.replies(bot.api.private_message_update(long_question))
     assert "short question" in reply["text"] and len(reply["text"]) < 300
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_an_unknown_command_points_to_help(bot: RunningBot) -> None:
     [reply] = await bot.replies(bot.api.private_message_update("/frobnicate now"))
     assert reply["text"] == UNKNOWN_COMMAND
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_the_rate_limit_answers_once_then_stays_quiet(
     api: FakeBotApi, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -274,6 +298,8 @@ async def test_the_rate_limit_answers_once_then_stays_quiet(
     assert str(api.default_user["id"]) not in caplog.text
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_distress_gets_the_support_message_first(api: FakeBotApi) -> None:
     support_text = "Call <Samaritans> & friends: 116 123."
     async with run_bot(api, crisis_message=support_text) as bot:
@@ -291,6 +317,7 @@ async def test_distress_gets_the_support_message_first(api: FakeBotApi) -> None:
         assert support_text not in plain["text"]
 
 
+@pytest.mark.slow
 async def test_the_default_support_message_names_its_lines(bot: RunningBot) -> None:
     [support] = await bot.replies(bot.api.private_message_update("I keep self-harming"))
     text = support["text"]
@@ -300,6 +327,8 @@ async def test_the_default_support_message_names_its_lines(bot: RunningBot) -> N
     assert "111" in text
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_quick_messages_in_one_chat_are_answered_in_order(bot: RunningBot) -> None:
     since = bot.api.call_count
     for text in ("I want to die. " + QUESTION, "/about", "hello", "/help"):

@@ -19,6 +19,9 @@ from simbot.index.reader import MANIFEST, build_and_save
 from support import SEEDS
 from support.harness import WAIT, RunningBot, run_webhook_bot
 
+#: Every test here runs processes, builds indexes or reads whole sets (over a second).
+pytestmark = pytest.mark.slow
+
 SECRET = "reload-Secret_1"
 
 

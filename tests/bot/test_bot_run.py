@@ -16,6 +16,9 @@ from fakebot import FakeBotApi
 from support import INDEX
 from support.processes import START, environment, finish, free_port, settings_for, simbot, stop
 
+#: Every test here runs processes, builds indexes or reads whole sets (over a second).
+pytestmark = pytest.mark.slow
+
 
 def simbot_run(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(

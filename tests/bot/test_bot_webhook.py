@@ -27,6 +27,8 @@ async def get(url: str) -> tuple[int, dict[str, object]]:
         return response.status, await response.json()
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_only_updates_with_the_secret_are_taken(api: FakeBotApi) -> None:
     async with run_webhook_bot(api, WEBHOOK_URL, webhook_secret=SecretStr(SECRET)) as bot:
         assert bot.server is not None
@@ -75,6 +77,7 @@ async def test_without_a_set_secret_one_is_derived_from_the_token(api: FakeBotAp
         assert "How answers are made" in call.result["text"]
 
 
+@pytest.mark.slow
 async def test_what_is_not_an_update_is_refused(api: FakeBotApi) -> None:
     async with run_webhook_bot(api, WEBHOOK_URL, webhook_secret=SecretStr(SECRET)) as bot:
         assert bot.server is not None
@@ -87,6 +90,8 @@ async def test_what_is_not_an_update_is_refused(api: FakeBotApi) -> None:
                     assert response.status == 400
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_malformed_updates_with_the_secret_get_400_and_one_line(
     api: FakeBotApi, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -158,6 +158,8 @@ async def test_a_private_text_message_gets_an_html_answer(api: FakeBotApi) -> No
     assert [c.method for c in api.calls()][:2] == ["getMe", "deleteWebhook"]
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_callback_query_is_answered_once_and_the_keyboard_edited(
     api: FakeBotApi,
@@ -276,6 +278,8 @@ async def test_group_command_mention_and_reply_to_the_bot(api: FakeBotApi) -> No
 # ------------------------------------------------------------------------- validation
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 @pytest.mark.asyncio
 @pytest.mark.parametrize(
     ("text", "error"),
@@ -363,6 +367,8 @@ async def test_privacy_mode_hides_ordinary_group_chatter() -> None:
     ]
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_message_length_is_measured_after_entity_parsing(api: FakeBotApi) -> None:
     async with bot_for(api) as bot:
@@ -483,6 +489,7 @@ async def test_keyboard_edits_follow_telegram_rules(api: FakeBotApi) -> None:
 # ------------------------------------------------------------------------- getUpdates
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_get_updates_long_polls_and_honours_offsets(api: FakeBotApi) -> None:
     async with bot_for(api) as bot:
@@ -526,6 +533,8 @@ async def test_get_updates_long_polls_and_honours_offsets(api: FakeBotApi) -> No
         )
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_polling_application_sees_each_update_once(api: FakeBotApi) -> None:
     texts: list[str] = []
@@ -550,6 +559,7 @@ async def test_polling_application_sees_each_update_once(api: FakeBotApi) -> Non
     assert offsets[-1] == max(o for o in offsets if o is not None)
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_get_updates_conflicts_with_a_webhook(api: FakeBotApi) -> None:
     async with bot_for(api) as bot:
@@ -664,6 +674,8 @@ async def test_ptb_sees_an_unknown_token_as_invalid(api: FakeBotApi) -> None:
             pass
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_commands_descriptions_and_injected_errors(api: FakeBotApi) -> None:
     async with bot_for(api) as bot:

@@ -15,6 +15,9 @@ from simbot.index.corpus import load_corpus
 from simbot.index.reader import MANIFEST, build, build_and_save, save
 from support import SEEDS, shipped_answerer
 
+#: Every test here builds an index again (seconds each).
+pytestmark = pytest.mark.slow
+
 #: An article the shipped ones know nothing of, and questions only it answers.
 NEW_ARTICLE = (
     "Quokka Line opens for survivors\n"

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+import pytest
 from aiohttp import web
 from test_bot_private import QUESTION, assert_shows, button, buttons, expected_quotes
 
@@ -28,6 +29,9 @@ from simbot.bot.followups import shown_passages
 from simbot.bot.replies import QUESTION_MARK
 from simbot.bot.webhook import SECRET_HEADER
 from support.processes import START, free_port, settings_for, start_simbot, stop
+
+#: Every test here runs processes, builds indexes or reads whole sets (over a second).
+pytestmark = pytest.mark.slow
 
 PUBLIC_URL = "https://bot.example.org/telegram"
 PATH = "/telegram"

@@ -81,6 +81,7 @@ for n in range(int(sys.argv[2])):
 """
 
 
+@pytest.mark.slow
 def test_several_writers_and_a_second_process_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "log.sqlite"
     other = subprocess.Popen([sys.executable, "-c", WRITER, str(path), "150"])
@@ -122,6 +123,7 @@ def simbot(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_simbot_report_prints_what_went_unanswered(tmp_path: Path) -> None:
     path = tmp_path / "log.sqlite"
     log = UnansweredLog(path)
@@ -145,6 +147,7 @@ def test_simbot_report_prints_what_went_unanswered(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("setting", ["", "missing.sqlite", "not-sqlite.txt"])
 def test_report_without_a_log_is_one_line(tmp_path: Path, setting: str) -> None:
     (tmp_path / "not-sqlite.txt").write_text("hello, I am not a database" * 100, "utf-8")
@@ -154,6 +157,7 @@ def test_report_without_a_log_is_one_line(tmp_path: Path, setting: str) -> None:
     assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 async def test_the_bot_keeps_declined_questions_and_marks(api: FakeBotApi, tmp_path: Path) -> None:
     path = tmp_path / "log.sqlite"
     async with run_bot(api, unanswered_db=path, unanswered_days=7) as bot:
@@ -182,6 +186,8 @@ async def test_the_bot_keeps_declined_questions_and_marks(api: FakeBotApi, tmp_p
     )
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 async def test_without_the_setting_there_are_no_marks_and_no_file(api: FakeBotApi) -> None:
     async with run_bot(api) as bot:
         [answer] = await bot.replies(api.private_message_update(QUESTION))

@@ -121,6 +121,7 @@ def added(project: Path, before: dict[str, bytes]) -> Path:
     return project / "seeds" / name
 
 
+@pytest.mark.slow
 def test_a_web_page_is_added_with_its_metadata_and_cited(project: Path, server: str) -> None:
     before = snapshot(project / "seeds")
     done = simbot(project, "add", "--yes", f"{server}/article")
@@ -150,6 +151,7 @@ def test_a_web_page_is_added_with_its_metadata_and_cited(project: Path, server: 
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("page", "said"),
     [
@@ -171,6 +173,7 @@ def test_a_bad_page_is_one_clear_line_and_changes_nothing(
     assert (snapshot(project / "seeds"), snapshot(project / "index")) == before
 
 
+@pytest.mark.slow
 def test_a_copy_of_an_article_under_another_name_is_refused(project: Path) -> None:
     before = snapshot(project / "seeds")
     copy = project / "copy.txt"
@@ -182,6 +185,7 @@ def test_a_copy_of_an_article_under_another_name_is_refused(project: Path) -> No
     assert snapshot(project / "seeds") == before
 
 
+@pytest.mark.slow
 def test_without_yes_and_without_a_terminal_nothing_is_added(project: Path, server: str) -> None:
     before = snapshot(project / "seeds")
     done = simbot(project, "add", f"{server}/article")
@@ -193,6 +197,7 @@ def test_without_yes_and_without_a_terminal_nothing_is_added(project: Path, serv
     assert snapshot(project / "seeds") == before
 
 
+@pytest.mark.slow
 def test_hard_wrapped_text_is_rejoined_and_metadata_can_be_given(project: Path) -> None:
     before = snapshot(project / "seeds")
     source = project / "pasted.txt"
@@ -207,6 +212,7 @@ def test_hard_wrapped_text_is_rejoined_and_metadata_can_be_given(project: Path) 
     assert bad.returncode == 2 and "--date: 'last week' is not a date" in bad.stderr
 
 
+@pytest.mark.slow
 def test_a_word_document_is_added_with_its_heading_as_headline(project: Path) -> None:
     import docx
 
@@ -234,6 +240,7 @@ def test_markdown_and_unknown_files() -> None:
     ]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_an_unknown_kind_of_file_is_refused(project: Path) -> None:
     (project / "story.pdf").write_bytes(b"%PDF")
     done = simbot(project, "add", "--yes", str(project / "story.pdf"))
@@ -241,6 +248,7 @@ def test_an_unknown_kind_of_file_is_refused(project: Path) -> None:
     assert done.stderr.startswith(f"simbot: {project / 'story.pdf'}: cannot import a .pdf")
 
 
+@pytest.mark.slow
 def test_the_first_article_of_an_empty_folder(tmp_path: Path, server: str) -> None:
     done = simbot(tmp_path, "add", "--yes", f"{server}/article")
     assert done.returncode == 0, done.stderr
@@ -250,6 +258,7 @@ def test_the_first_article_of_an_empty_folder(tmp_path: Path, server: str) -> No
     assert simbot(tmp_path, "index", "check", "--strict").returncode == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("reply", "adds"), [("n", False), ("y", True)])
 def test_on_a_terminal_it_asks_first(project: Path, server: str, reply: str, adds: bool) -> None:
     before = snapshot(project / "seeds")

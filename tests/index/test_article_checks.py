@@ -90,6 +90,7 @@ def test_missing_or_empty_metadata_is_found(tmp_path: Path) -> None:
     assert [w.split(":")[0] for w in warnings_of(seeds)] == ["sources.toml"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [["index", "build"], ["index", "check"]])
 def test_warnings_warn_and_strict_makes_them_errors(tmp_path: Path, command: list[str]) -> None:
     seeds = seeds_with(tmp_path, "005_html.txt", "A line with &amp; in it.\n")

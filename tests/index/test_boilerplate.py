@@ -36,6 +36,7 @@ def _seeds(tmp_path: Path, appeal_in: int) -> Path:
     return seeds
 
 
+@pytest.mark.slow
 def test_a_paragraph_ending_most_articles_is_boilerplate(tmp_path: Path) -> None:
     seeds = _seeds(tmp_path, appeal_in=3)
     report = build_and_save(seeds, tmp_path / "index", semantic=False)

@@ -111,6 +111,7 @@ def test_only_regular_files_inside_the_folder_are_read_and_the_rest_is_said(
     }
 
 
+@pytest.mark.slow
 def test_index_check_neither_hangs_on_a_fifo_nor_follows_a_link_out(
     tmp_path: Path, index_copy: Path
 ) -> None:

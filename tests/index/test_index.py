@@ -22,6 +22,7 @@ def _copy_seeds(tmp_path: Path) -> Path:
     return seeds
 
 
+@pytest.mark.slow
 def test_committed_index_equals_a_fresh_build() -> None:
     # The project's own articles and index: whatever they hold, the index must be current.
     # The vectors are taken from the committed index, as `simbot index build` takes them: ONNX
@@ -38,12 +39,14 @@ def test_committed_index_equals_a_fresh_build() -> None:
         assert on_disk[name] == blob, f"index/{name} differs from a fresh build"
 
 
+@pytest.mark.slow
 def test_same_articles_give_the_same_bytes(tmp_path: Path) -> None:
     first, _ = build(load_corpus(SEEDS))
     second, _ = build(load_corpus(_copy_seeds(tmp_path)))
     assert first == second
 
 
+@pytest.mark.slow
 def test_build_reports_what_it_read(tmp_path: Path) -> None:
     report = build_and_save(SEEDS, tmp_path / "index")
     assert (report.documents, report.paragraphs) == (5, 142)
@@ -52,6 +55,7 @@ def test_build_reports_what_it_read(tmp_path: Path) -> None:
     assert Index.load(tmp_path / "index").stale_reasons(SEEDS) == []
 
 
+@pytest.mark.slow
 def test_check_sees_changed_new_and_removed_articles(tmp_path: Path) -> None:
     seeds = _copy_seeds(tmp_path)
     build_and_save(seeds, tmp_path / "index")
@@ -65,6 +69,7 @@ def test_check_sees_changed_new_and_removed_articles(tmp_path: Path) -> None:
     assert any("is gone" in r for r in reasons)
 
 
+@pytest.mark.slow
 def test_failed_build_leaves_the_old_index_in_place(tmp_path: Path) -> None:
     seeds = _copy_seeds(tmp_path)
     index_dir = tmp_path / "index"
@@ -76,6 +81,7 @@ def test_failed_build_leaves_the_old_index_in_place(tmp_path: Path) -> None:
     assert {p.name: p.read_bytes() for p in index_dir.iterdir()} == before
 
 
+@pytest.mark.slow
 def test_save_replaces_the_manifest_last_and_removes_old_files(tmp_path: Path) -> None:
     seeds = _copy_seeds(tmp_path)
     index_dir = tmp_path / "index"
@@ -139,6 +145,7 @@ def test_a_hand_edited_texts_file_is_refused_on_load(tmp_path: Path) -> None:
         Index.load(index_dir)
 
 
+@pytest.mark.slow
 def test_temp_files_left_by_a_killed_build_are_cleaned_by_the_next(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     build_and_save(SEEDS, index_dir)
@@ -168,6 +175,7 @@ def test_a_build_into_a_read_only_folder_is_one_clear_error(tmp_path: Path) -> N
         index_dir.chmod(0o755)
 
 
+@pytest.mark.slow
 def test_a_build_into_a_loop_of_links_is_one_clear_error(tmp_path: Path) -> None:
     (tmp_path / "index").symlink_to(tmp_path / "loop")
     (tmp_path / "loop").symlink_to(tmp_path / "index")
@@ -175,6 +183,7 @@ def test_a_build_into_a_loop_of_links_is_one_clear_error(tmp_path: Path) -> None
         build_and_save(SEEDS, tmp_path / "index")
 
 
+@pytest.mark.slow
 def test_a_build_where_no_folder_can_be_made_is_one_clear_error(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("not a folder", "utf-8")
     with pytest.raises(IndexProblem, match="Cannot write the index"):

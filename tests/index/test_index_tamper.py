@@ -95,6 +95,8 @@ def _assert_ask_refuses(index_dir: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert err.count("\n") == 1 and err.startswith("simbot: ") and "simbot index build" in err
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("damage", DAMAGES.values(), ids=DAMAGES.keys())
 def test_every_damage_to_every_data_file_is_refused_with_one_line(
@@ -167,6 +169,8 @@ MANIFEST_CHANGES: dict[str, Callable[[dict[str, object]], object]] = {
 SEALED = [name for name in MANIFEST_CHANGES if name not in {"article names swapped", "no checksum"}]
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 @pytest.mark.parametrize("change", MANIFEST_CHANGES.values(), ids=MANIFEST_CHANGES.keys())
 def test_a_changed_manifest_is_refused_with_one_line(
     index_dir: Path, change: Callable[[dict[str, object]], object],
@@ -177,6 +181,8 @@ def test_a_changed_manifest_is_refused_with_one_line(
     _assert_ask_refuses(index_dir, capsys)
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SEALED)
 def test_a_manifest_changed_and_resealed_is_still_refused(index_dir: Path, name: str) -> None:
     _rewrite(index_dir, MANIFEST_CHANGES[name], seal=True)
@@ -195,6 +201,7 @@ def test_aliases_null_is_named_in_the_message(index_dir: Path) -> None:
     assert '"aliases" must be an object' in _assert_refused(index_dir)
 
 
+@pytest.mark.slow
 def test_every_single_bit_flip_of_the_manifest_is_refused(index_dir: Path) -> None:
     original = (index_dir / MANIFEST).read_bytes()
     for at in range(len(original)):
@@ -223,6 +230,7 @@ def test_a_manifest_that_is_no_manifest_is_refused(
     _assert_refused(index_dir)
 
 
+@pytest.mark.slow
 def test_an_index_folder_in_a_loop_of_links_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "index").symlink_to(tmp_path / "loop")
     (tmp_path / "loop").symlink_to(tmp_path / "index")
@@ -234,6 +242,7 @@ def test_an_index_folder_in_a_loop_of_links_is_one_line(tmp_path: Path) -> None:
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["a FIFO", "a link to /dev/urandom"])
 def test_ask_neither_hangs_nor_reads_without_end(index_dir: Path, damage: str) -> None:
     DAMAGES[damage](_file(index_dir, "texts"), index_dir)
@@ -245,6 +254,7 @@ def test_ask_neither_hangs_nor_reads_without_end(index_dir: Path, damage: str) -
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_bot_start_up_refuses_a_damaged_index_with_one_line(index_dir: Path) -> None:
     _rewrite(index_dir, _swap_names, seal=False)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SIMBOT_")}
@@ -269,6 +279,8 @@ HOT_DAMAGES: dict[str, Callable[[Path], object]] = {
 }
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", HOT_DAMAGES.values(), ids=HOT_DAMAGES.keys())
 def test_hot_reload_refuses_a_damaged_index_and_keeps_the_old_one(
     index_dir: Path, damage: Callable[[Path], object]

@@ -61,6 +61,7 @@ def test_the_metadata_file_is_not_an_article(tmp_path: Path) -> None:
     assert SOURCES_FILE not in corpus.skipped
 
 
+@pytest.mark.slow
 def test_the_index_records_the_metadata_and_notices_an_edit(tmp_path: Path) -> None:
     seeds = seeds_copy(tmp_path)
     build_and_save(seeds, tmp_path / "index")

@@ -18,6 +18,7 @@ from support import DEV, INDEX, ROOT, SEEDS, dev_questions, shipped_answerer
 from support.processes import run_simbot
 
 
+@pytest.mark.slow
 def test_ask_prints_quotes_and_citations() -> None:
     result = run_simbot("ask", "Who is HIN's director?")
     assert result.returncode == 0, result.stderr
@@ -27,6 +28,7 @@ def test_ask_prints_quotes_and_citations() -> None:
     assert ", ¶6 · 003_45802413ed8e2aa3.txt, ¶6" in result.stdout
 
 
+@pytest.mark.slow
 def test_ask_json_follows_the_contract() -> None:
     result = run_simbot("ask", "--json", "what did tim kendall ask trusts to do")
     data = json.loads(result.stdout)
@@ -37,6 +39,7 @@ def test_ask_json_follows_the_contract() -> None:
         assert passage["text"] in (SEEDS / passage["source"]).read_text("utf-8")
 
 
+@pytest.mark.slow
 def test_ask_json_lines_answers_every_line_in_order() -> None:
     questions = [q["question"] for q in dev_questions()] + ["", "🎉"]
     result = run_simbot("ask", "--json", "-", stdin="\n".join(questions) + "\n")
@@ -45,6 +48,7 @@ def test_ask_json_lines_answers_every_line_in_order() -> None:
     assert [json.loads(line)["question"] for line in lines] == questions
 
 
+@pytest.mark.slow
 def test_ask_without_a_question_reads_a_prompt() -> None:
     result = run_simbot("ask", stdin="what's NSUN\nbanana bread recipe\n")
     assert result.returncode == 0
@@ -52,6 +56,7 @@ def test_ask_without_a_question_reads_a_prompt() -> None:
     assert "couldn't find that in my sources" in result.stdout
 
 
+@pytest.mark.slow
 def test_missing_index_is_one_line_without_traceback(tmp_path: Path) -> None:
     result = run_simbot("ask", "what is SIM", cwd=tmp_path)
     assert result.returncode == 2
@@ -60,12 +65,14 @@ def test_missing_index_is_one_line_without_traceback(tmp_path: Path) -> None:
     assert "simbot index build" in result.stderr and "SIMBOT_INDEX_DIR" in result.stderr
 
 
+@pytest.mark.slow
 def test_settings_point_at_the_folders(tmp_path: Path) -> None:
     env = {"SIMBOT_INDEX_DIR": str(INDEX), "SIMBOT_SEEDS_DIR": str(SEEDS)}
     result = run_simbot("index", "check", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_index_build_and_check(tmp_path: Path) -> None:
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS, seeds)
@@ -81,6 +88,7 @@ def test_index_build_and_check(tmp_path: Path) -> None:
     assert "005_new.txt is new" in stale.stderr
 
 
+@pytest.mark.slow
 def test_index_build_with_a_bad_article_keeps_the_old_index(tmp_path: Path) -> None:
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS, seeds)
@@ -92,6 +100,7 @@ def test_index_build_with_a_bad_article_keeps_the_old_index(tmp_path: Path) -> N
     assert run_simbot("ask", "what's NSUN", cwd=tmp_path).returncode == 0
 
 
+@pytest.mark.slow
 def test_index_build_of_an_empty_folder_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "seeds").mkdir()
     result = run_simbot("index", "build", cwd=tmp_path)
@@ -99,6 +108,7 @@ def test_index_build_of_an_empty_folder_is_a_clear_error(tmp_path: Path) -> None
     assert "no articles found" in result.stderr
 
 
+@pytest.mark.slow
 def test_eval_prints_scores_and_fails_under_a_bar() -> None:
     result = run_simbot("eval", str(DEV))
     assert result.returncode == 0, result.stderr
@@ -108,6 +118,7 @@ def test_eval_prints_scores_and_fails_under_a_bar() -> None:
     assert "FAILED: hit@1" in failing.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("content", ["not json\n", '{"no_question": 1}\n'])
 def test_eval_of_a_malformed_question_set_names_the_line(tmp_path: Path, content: str) -> None:
     path = tmp_path / "bad.jsonl"
@@ -117,6 +128,7 @@ def test_eval_of_a_malformed_question_set_names_the_line(tmp_path: Path, content
     assert "bad.jsonl, line 1" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_malformed_setting_names_its_variable() -> None:
     result = run_simbot("ask", "what is SIM", env={"SIMBOT_RATE_LIMIT_COUNT": "lots"})
     assert result.returncode == 2
@@ -124,6 +136,7 @@ def test_a_malformed_setting_names_its_variable() -> None:
     assert "SIMBOT_RATE_LIMIT_COUNT" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_question_that_once_crashed_the_batch_is_answered_and_the_batch_goes_on() -> None:
     result = run_simbot("ask", "--json", "-", stdin="pplſ who is the director\nthe next question\n")
     assert result.returncode == 0, result.stderr
@@ -164,6 +177,7 @@ def _simbot_bytes(*args: str, stdin: bytes, **env: str) -> subprocess.CompletedP
     )  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "env",
     [{"LC_ALL": "C.UTF-8"}, {"LC_ALL": "C"}, {"PYTHONIOENCODING": "utf-8:strict"},
@@ -182,6 +196,7 @@ def test_invalid_utf8_on_stdin_is_replaced_per_line_and_said(env: dict[str, str]
     assert err.count("\n") == 1 and "line 2" in err and "UTF-8" in err
 
 
+@pytest.mark.slow
 def test_a_line_is_one_question_whatever_it_holds() -> None:
     # Only "\n" ends a line: a lone "\r", a form feed or U+2028 inside a question do not.
     stdin = "one\rtwo\nthree\x0cfour\nfive\u2028six\r\nseven".encode()

@@ -10,6 +10,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from simbot.text.crisis import concern_of
 from simbot.text.distress import Concern
 
@@ -38,6 +40,7 @@ def test_the_sets_were_written_by_three_writers_and_are_large_enough() -> None:
     assert len(distress) >= 200 and len(not_distress) >= 150
 
 
+@pytest.mark.slow
 def test_recall_and_false_alarms_meet_the_bars() -> None:
     distress, not_distress = messages("distress"), messages("not_distress")
     missed = [m for m in distress if concern_of(m["text"]) is not Concern.PERSONAL]
@@ -60,6 +63,7 @@ def test_recall_and_false_alarms_meet_the_bars() -> None:
     assert false_alarms <= MAX_FALSE_ALARMS, report("false alarms", alarms, len(not_distress))
 
 
+@pytest.mark.slow
 def test_the_shipped_meaning_weights_are_a_refit_of_the_sets() -> None:
     import subprocess
     import sys

@@ -204,6 +204,7 @@ def _the_seeds_copy(folder: str, names: list[str]) -> list[str]:
 # -- the tests ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_transcript_prints_what_the_readme_shows(workspace: Path) -> None:
     lines = read_readme()
     found = transcripts(lines)

@@ -10,6 +10,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pydantic import SecretStr
 
 from fakebot import FakeBotApi, Fault
@@ -125,6 +126,7 @@ async def eventually(settings: Settings, *, healthy: bool) -> Health:
     return health
 
 
+@pytest.mark.slow
 async def test_polling_that_keeps_failing_is_unhealthy_until_it_recovers(api: FakeBotApi) -> None:
     async with run_bot(api, allow_refused=True) as bot:
         assert (await checked(bot.settings)).healthy
@@ -186,6 +188,7 @@ def test_method_urls_follow_python_telegram_bot() -> None:
 # -- webhook mode: asks the bot's own health route ----------------------------------------------
 
 
+@pytest.mark.slow
 async def test_webhook_mode_is_healthy_while_the_bot_runs(api: FakeBotApi) -> None:
     async with run_webhook_bot(api, WEBHOOK_URL) as bot:
         assert bot.server is not None
@@ -226,6 +229,7 @@ async def simbot_health(tmp_path: Path, **variables: str) -> tuple[int, str, str
     return process.returncode, out, err
 
 
+@pytest.mark.slow
 async def test_the_command_exits_0_when_healthy(tmp_path: Path, api: FakeBotApi) -> None:
     code, out, err = await simbot_health(
         tmp_path, SIMBOT_TELEGRAM_TOKEN=api.token, SIMBOT_TELEGRAM_API_URL=api.base_url
@@ -235,6 +239,7 @@ async def test_the_command_exits_0_when_healthy(tmp_path: Path, api: FakeBotApi)
     assert line.startswith("healthy: long polling")
 
 
+@pytest.mark.slow
 async def test_the_command_exits_1_never_2_when_unhealthy(tmp_path: Path) -> None:
     # Docker reads 1 as unhealthy and reserves 2: an error is "unhealthy" too.
     port = free_port()  # a port nothing listens on

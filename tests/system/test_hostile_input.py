@@ -13,6 +13,7 @@ import subprocess
 import sys
 from functools import cache
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -71,12 +72,14 @@ def check_everything(question: str) -> None:
     assert_valid_telegram(answer_html(question, answer.quotes, sources, "simbot_bot"))
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(QUESTIONS)
 def test_any_string_gets_an_answer_or_an_honest_no(question: str) -> None:
     check_everything(question)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(st.lists(st.binary(max_size=200).map(lambda b: b.replace(b"\n", b"")), max_size=8))
 def test_any_bytes_give_one_valid_json_line_each(lines: list[bytes]) -> None:
@@ -102,6 +105,7 @@ def _ask_lines(lines: list[bytes]) -> subprocess.CompletedProcess[bytes]:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_ask_json_lines_over_generated_input_gives_one_line_each_in_order() -> None:
     lines = regression_lines() + generated_lines(400)
     result = _ask_lines(lines)

@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from support import ROOT
 
 NEW_NAME = "005_new_article.txt"
@@ -58,6 +60,7 @@ def _project_copy(tmp_path: Path) -> Path:
     return project
 
 
+@pytest.mark.slow
 def test_an_added_article_leaves_the_tests_green(tmp_path: Path) -> None:
     project = _project_copy(tmp_path)
     seeds = project / "seeds"

@@ -25,6 +25,9 @@ from simbot.text import analyzer as analysis
 from simbot.text.analyzer import Analyzer, word_list
 from simbot.text.speakers import speaker_terms
 
+#: Indexes of thousands of paragraphs, built for the module: all of it is slow.
+pytestmark = pytest.mark.slow
+
 SMALL, MEDIUM = 300, 3000
 
 

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from support import ROOT
 
 # Runs the command in a fresh interpreter, then lists the modules it imported.
@@ -34,12 +36,14 @@ def _roots(modules: set[str]) -> set[str]:
     return {m.partition(".")[0] for m in modules}
 
 
+@pytest.mark.slow
 def test_ask_never_imports_the_telegram_stack() -> None:
     modules = _modules_after("ask", "Who is HIN's director?")
     assert not _roots(modules) & {"telegram", "httpx", "aiohttp", "tornado"}
     assert not any(m.startswith("simbot.bot") for m in modules)
 
 
+@pytest.mark.slow
 def test_asking_about_the_articles_words_needs_no_stemmer() -> None:
     # Every word of this question, and of its synonyms, is known to the shipped index.
     modules = _modules_after("ask", "--json", "was SIM safe when NHS England endorsed it?")
@@ -47,11 +51,13 @@ def test_asking_about_the_articles_words_needs_no_stemmer() -> None:
     assert "rank_bm25" not in _roots(modules)
 
 
+@pytest.mark.slow
 def test_a_new_word_still_gets_its_stem() -> None:
     modules = _modules_after("ask", "--json", "what about zwiebelkuchenesque questions?")
     assert "nltk" in _roots(modules)
 
 
+@pytest.mark.slow
 def test_ask_skips_pydantic_settings_when_nothing_is_configured() -> None:
     from simbot import cli
 

@@ -47,6 +47,7 @@ def _seeds_with_harbour(tmp_path: Path) -> Path:
     return seeds
 
 
+@pytest.mark.slow
 def test_the_committed_vectors_are_the_models() -> None:
     index = Index.load(INDEX)
     assert index.manifest["semantic"]["sha256"] == MODEL_SHA256
@@ -57,6 +58,7 @@ def test_the_committed_vectors_are_the_models() -> None:
     assert cosines.min() > 0.999
 
 
+@pytest.mark.slow
 def test_a_texts_vector_does_not_depend_on_the_texts_beside_it() -> None:
     embedder = load_embedder()
     texts = ["SIM was paused.", "Who leads the High Intensity Network?", "SIM was halted."]
@@ -80,6 +82,7 @@ def test_an_altered_model_file_is_refused(tmp_path: Path) -> None:
         Embedder(altered, b"{}")
 
 
+@pytest.mark.slow
 def test_a_rebuild_embeds_only_new_paragraphs(tmp_path: Path) -> None:
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS, seeds)
@@ -99,6 +102,7 @@ def _texts(index: Index) -> list[str]:
     return [index.paragraph_text(pid) for pid in range(len(index.paragraphs))]
 
 
+@pytest.mark.slow
 def test_a_paraphrase_no_word_list_knows_finds_its_passage_by_meaning(
     tmp_path: Path, index_copy: Path
 ) -> None:
@@ -132,6 +136,7 @@ def test_candidates_carry_the_engines_and_the_models_features() -> None:
     assert {c.meaning_rank for c in candidates} >= set(range(1, MEANING_CANDIDATES + 1))
 
 
+@pytest.mark.slow
 def test_semantic_off_is_the_lexical_engine(tmp_path: Path) -> None:
     report = build_and_save(SEEDS, tmp_path / "index", semantic=False)
     assert report.semantic == "" and report.embedded == 0
@@ -166,6 +171,7 @@ def test_a_model_that_cannot_load_is_said_once_and_answers_are_lexical(
     assert candidates and all(c.meaning_rank == 0 for c in candidates)
 
 
+@pytest.mark.slow
 def test_the_build_reports_embedding_progress(tmp_path: Path) -> None:
     seeds = _seeds_with_harbour(tmp_path)
     embedder = load_embedder()
@@ -181,6 +187,7 @@ def test_the_build_reports_embedding_progress(tmp_path: Path) -> None:
     assert [done for done, _ in embedding] == sorted(done for done, _ in embedding)
 
 
+@pytest.mark.slow
 def test_simbot_semantic_off_builds_and_answers_lexically(tmp_path: Path) -> None:
     off = {"SIMBOT_SEMANTIC": "off"}
     built = run_simbot("index", "build", "--index", str(tmp_path / "index"), env=off)

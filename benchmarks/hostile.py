@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from hostile_lines import generated_lines, regression_lines  # noqa: E402
+from support.hostile_lines import generated_lines, regression_lines  # noqa: E402
 
 
 def main(count: int = 10_000) -> int:

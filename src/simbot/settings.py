@@ -164,9 +164,7 @@ class Settings(BaseSettings):
     @classmethod
     def _log_level_is_known(cls, level: str) -> str:
         if level.upper() not in logging.getLevelNamesMapping():
-            raise _invalid(
-                f"SIMBOT_LOG_LEVEL {level!r} is not one of DEBUG, INFO, WARNING, ERROR."
-            )
+            raise _invalid(f"SIMBOT_LOG_LEVEL {level!r} is not one of DEBUG, INFO, WARNING, ERROR.")
         return level
 
     @model_validator(mode="after")

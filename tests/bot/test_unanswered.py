@@ -177,7 +177,8 @@ async def test_the_bot_keeps_declined_questions_and_marks(api: FakeBotApi, tmp_p
         await bot.settle()
     entries = UnansweredLog(path, 7).entries()
     assert [(e.outcome, e.question) for e in entries] == [
-        (DECLINED, NOT_IN_ARTICLES), (UNHELPFUL, QUESTION),
+        (DECLINED, NOT_IN_ARTICLES),
+        (UNHELPFUL, QUESTION),
     ]  # fmt: skip  (the message that signalled distress is not there)
     # The passages that answer showed: file and paragraphs, read back from its citations.
     spans = [(q.source, q.paragraph, q.last_paragraph) for q in expected_quotes(QUESTION)[:3]]

@@ -42,7 +42,6 @@ class Chats:
         username: str = self.bot_user["username"]
         return username
 
-
     @staticmethod
     def make_user(
         user_id: int,
@@ -306,6 +305,7 @@ class Chats:
                 body["caption_entities"] = caption_entities
         message = self._user_message(chat or self.private_chat(user), user, body, reply_to)
         return {"message": message}
+
     def edited_message_update(
         self,
         message: JSONDict,

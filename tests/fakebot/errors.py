@@ -39,4 +39,3 @@ def bad_request(reason: str) -> BotApiError:
 
 class EntityParseError(ValueError):
     """Telegram's parser refused the text; the message is TDLib's (e.g. ``Unsupported ...``)."""
-

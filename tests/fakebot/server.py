@@ -254,7 +254,6 @@ class FakeBotApi(Chats):
         """For ``ApplicationBuilder().base_file_url(...)`` (the fake serves no files)."""
         return f"http://{self.host}:{self.port}/file/bot"
 
-
     async def start(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
@@ -295,6 +294,7 @@ class FakeBotApi(Chats):
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
+
     # ------------------------------------------------------------------ updates in
 
     def queue_update(self, update: JSONDict) -> JSONDict:
@@ -964,6 +964,7 @@ class FakeBotApi(Chats):
         self._pending_inline_queries.discard(query_id)
         self.inline_answers[query_id] = copy.deepcopy(params)
         return True
+
 
 def _check_results_button(button: Any) -> None:
     """answerInlineQuery's ``button``, an InlineQueryResultsButton as the Bot API documents it.

@@ -27,8 +27,6 @@ def utf16_slice(text: str, offset: int, length: int) -> str:
     return encoded[offset * 2 : (offset + length) * 2].decode("utf-16-le", errors="replace")
 
 
-
-
 _HTML_TAGS: Final = frozenset(
     {
         "a",
@@ -414,7 +412,6 @@ def parse_html(text: str) -> tuple[str, list[JSONDict]]:
     return _HtmlParser(text).parse()
 
 
-
 # --------------------------------------------------------------------------------------
 # Text as Telegram stores it: cleaned, trimmed, measured
 # --------------------------------------------------------------------------------------
@@ -549,7 +546,6 @@ def detect_entities(text: str) -> list[JSONDict]:
     return _sort_entities(found)
 
 
-
 def iter_entities(message: JSONDict) -> Iterable[tuple[str, str]]:
     """``(type, covered text)`` for each entity of a message's text, for assertions."""
     if "text" in message:
@@ -558,4 +554,3 @@ def iter_entities(message: JSONDict) -> Iterable[tuple[str, str]]:
         text, entities = str(message.get("caption", "")), list(message.get("caption_entities", []))
     for entity in entities:
         yield entity["type"], utf16_slice(text, entity["offset"], entity["length"])
-

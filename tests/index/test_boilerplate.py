@@ -58,9 +58,7 @@ def test_words_in_only_two_articles_are_not_boilerplate(tmp_path: Path) -> None:
     assert boilerplate.find_boilerplate(load_corpus(seeds)) == []
 
 
-def test_maintainers_list_more_boilerplate(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_maintainers_list_more_boilerplate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seeds = _seeds(tmp_path, appeal_in=0)
     corpus = load_corpus(seeds)
     shipped = wordlists.entries

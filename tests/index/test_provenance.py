@@ -92,9 +92,9 @@ def test_the_index_records_the_metadata_and_notices_an_edit(tmp_path: Path) -> N
         ('["gone.txt"]\nheadline = "x"\n', '["gone.txt"]: no article gone.txt'),
         (f'["{FIRST}"]\ntitle = "x"\n', f"[\"{FIRST}\"]: unknown key 'title'"),
         (f'["{FIRST}"]\ndate = 2021-04-29\n', f'["{FIRST}"].date: must be a string'),
-        (f'["{FIRST}"]\ndate = "29/04/2021"\n', f'["{FIRST}"].date: \'29/04/2021\' is not a date'),
+        (f'["{FIRST}"]\ndate = "29/04/2021"\n', f"[\"{FIRST}\"].date: '29/04/2021' is not a date"),
         (f'["{FIRST}"]\ndate = "2021-02-30"\n', "is not a date"),
-        (f'["{FIRST}"]\nurl = "www.example.org"\n', f'["{FIRST}"].url: \'www.example.org\''),
+        (f'["{FIRST}"]\nurl = "www.example.org"\n', f"[\"{FIRST}\"].url: 'www.example.org'"),
         (f'["{FIRST}"]\nurl = "javascript:alert(1)"\n', "is not an http(s) address"),
         (f'["{FIRST}"]\nheadline = "{"x" * 400}"\n', "longer than 300 characters"),
         ('headline = "x"\n', '"headline" is not a table'),
@@ -131,7 +131,9 @@ def test_keys_may_be_left_out_and_dates_be_partial(tmp_path: Path) -> None:
 # -- citations ----------------------------------------------------------------------------------
 
 KNOWN = {
-    FIRST: Provenance("Blocked <reviews> & more", DNS, "2021-04-29", "https://example.org/a?b=1&c=2"),
+    FIRST: Provenance(
+        "Blocked <reviews> & more", DNS, "2021-04-29", "https://example.org/a?b=1&c=2"
+    ),
     "b.txt": Provenance(publisher="Centre for Mental Health"),
 }
 

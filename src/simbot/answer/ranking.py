@@ -70,9 +70,7 @@ class Ranking:
         self.boilerplate = np.array(sorted(index.boilerplate), dtype=np.int64)
         empty = np.zeros(0, dtype=np.int64)
         self._doc_sizes = np.bincount(index.column("doc")) if len(index.paragraphs) else empty
-        self._group_sizes = (
-            np.bincount(index.column("same_as")) if len(index.paragraphs) else empty
-        )
+        self._group_sizes = np.bincount(index.column("same_as")) if len(index.paragraphs) else empty
 
     def ranked(self, query: Query, cosines: FloatArray | None) -> list[Candidate]:
         """The candidates, best first: by the learned ranker, or else by the engine's score."""

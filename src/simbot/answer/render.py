@@ -171,9 +171,11 @@ def to_text(
 def citation_html(quote: Quote, sources: Sources | None = None) -> str:
     """The citation line under a quote, as Telegram HTML: each headline links to its article."""
     extra = quote.last_paragraph - quote.paragraph
-    return "<i>— " + "; ".join(
-        _citation_html(c, c.paragraph + extra, sources) for c in quote.citations
-    ) + "</i>"
+    return (
+        "<i>— "
+        + "; ".join(_citation_html(c, c.paragraph + extra, sources) for c in quote.citations)
+        + "</i>"
+    )
 
 
 def _citation_html(citation: Citation, last: int, sources: Sources | None) -> str:

@@ -167,9 +167,7 @@ def grouped(questions: Sequence[str], terms: Callable[[str], Sequence[str]]) -> 
                 break
         else:
             groups.append((key, Counter({wording: count})))
-    found = [
-        Group(sum(w.values()), tuple(text for text, _ in w.most_common())) for _, w in groups
-    ]
+    found = [Group(sum(w.values()), tuple(text for text, _ in w.most_common())) for _, w in groups]
     return sorted(found, key=lambda g: (-g.count, g.wordings[0]))
 
 

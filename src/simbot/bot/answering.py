@@ -58,9 +58,7 @@ from simbot.text.language import reads_as_foreign
 logger = logging.getLogger(__name__)
 
 
-async def answer_question(
-    update: Update, context: BotContext, message: Message, text: str
-) -> None:
+async def answer_question(update: Update, context: BotContext, message: Message, text: str) -> None:
     """Replies to ``message`` with the quotes that answer ``text``, or an honest "not covered".
 
     A reply to one of our answers is read together with the question that answer answered.

@@ -89,16 +89,10 @@ _EXAMPLE = html.escape(EXAMPLE_QUESTIONS[1], quote=False)
 NOT_COVERED = (
     f"{html.escape(NO_ANSWER)}\n\nSee /sources for the articles I quote, or ask in other words."
 )
-NO_WORDS = (
-    f"{html.escape(EMPTY_QUESTION)} For example: <i>{_EXAMPLE}</i>\n"
-    "See /help for more."
-)
+NO_WORDS = f"{html.escape(EMPTY_QUESTION)} For example: <i>{_EXAMPLE}</i>\nSee /help for more."
 NON_TEXT = "I can only read text. Please type your question about the SIM scheme or StopSIM."
 UNKNOWN_COMMAND = "I don't know that command. See /help for what I can do."
-ASK_WHAT = (
-    "Ask me a question after the command, e.g. "
-    f"<code>/ask {_EXAMPLE}</code>"
-)
+ASK_WHAT = f"Ask me a question after the command, e.g. <code>/ask {_EXAMPLE}</code>"
 MENTION_WHAT = "Yes? Ask me a question about the SIM scheme or StopSIM after my name."
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
 STALE_BUTTON = "That answer is too old for its buttons: please ask again."
@@ -360,10 +354,7 @@ def english_only_html(question: str) -> str:
 
 def advice_html(question: str, advice: str) -> str:
     """The reply to a question asking for advice on the asker's own situation: the signpost."""
-    return (
-        f"{question_header(question)}\n\nℹ️ <b>{NOT_FROM_THE_ARTICLES}</b>\n"
-        f"{html.escape(advice)}"
-    )
+    return f"{question_header(question)}\n\nℹ️ <b>{NOT_FROM_THE_ARTICLES}</b>\n{html.escape(advice)}"
 
 
 def not_covered_html(question: str) -> str:
@@ -407,5 +398,3 @@ def passage_html(
 
 
 # -- inline mode --------------------------------------------------------------------------------
-
-

@@ -216,7 +216,6 @@ def build(
     return out, report
 
 
-
 def _entry(document: Document, first: int, offset: int, size: int) -> dict[str, Any]:
     return {
         "name": document.name,
@@ -317,7 +316,6 @@ def _lines_bytes(lines: Iterable[str]) -> bytes:
 
 def _json_bytes(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
 
 
 def build_and_save(

@@ -64,8 +64,6 @@ class DocumentEntry:
     chars: int  # its length in characters
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class ParagraphRow:
     """One row of the paragraphs table: where paragraph ``pid`` stands, and what it leans on."""

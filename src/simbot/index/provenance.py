@@ -131,8 +131,7 @@ def parse_sources(
             )
         if name not in articles:
             raise ProvenanceError(
-                f"{where}: no article {name} in {path.parent}; "
-                "fix the name or remove the table."
+                f"{where}: no article {name} in {path.parent}; fix the name or remove the table."
             )
         unknown = sorted(set(table) - set(KEYS))
         if unknown:

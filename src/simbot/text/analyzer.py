@@ -90,7 +90,7 @@ def split_sentences(text: str) -> list[str]:
 
 
 def squeeze(abbreviation: str) -> str:
-    """"A&E" as one word ("AE"), so that the tokenizer keeps it."""
+    """ "A&E" as one word ("AE"), so that the tokenizer keeps it."""
     return "".join(c for c in abbreviation if c.isalnum())
 
 

@@ -215,7 +215,6 @@ def paragraph_vectors(
     return vectors, len(missing), sum(1 for key in keys if key in reuse)
 
 
-
 #: Ranks by meaning are exact among this many nearest paragraphs; the rest share the next rank.
 RANKED = 100
 

@@ -114,9 +114,12 @@ class Query:
 
 
 @cache
-def synonyms() -> dict[str, list[str]]:
-    """Common English synonyms (shipped, from WordNet): word -> synonyms, most usual first."""
-    return {word: list(found) for word, found in wordlists.table("synonyms").items()}
+def synonyms() -> dict[str, tuple[str, ...]]:
+    """Common English synonyms (shipped, from WordNet): word -> synonyms, most usual first.
+
+    The table read once (``wordlists.table`` caches it): it is asked for each word of a question.
+    """
+    return wordlists.table("synonyms")
 
 
 def bounded_question(question: str) -> str:
@@ -222,7 +225,7 @@ def _synonyms_of(word: str, analyzer: Analyzer) -> list[str]:
     own = analyzer.term(word)
     found: list[str] = []
     for candidate in base_forms(word, analyzer.lemmas):
-        for synonym in table.get(candidate, []):
+        for synonym in table.get(candidate, ()):
             term = analyzer.term(synonym)
             if term and term != own and term not in found:
                 found.append(term)

@@ -10,6 +10,7 @@ metadata is missing or empty.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -59,12 +60,21 @@ def check_corpus(corpus: Corpus) -> list[ArticleWarning]:
             )
         )
     shingles = {d.name: shingle_set(d.text) for d in corpus.documents}
+    # Which earlier articles hold each word run: only those sharing one can be alike, so a
+    # thousand articles are not a million comparisons.
+    holders: dict[tuple[str, ...], list[int]] = {}
     for n, document in enumerate(corpus.documents):
         warnings += check_document(document)
-        for earlier in corpus.documents[:n]:
-            share = similarity(shingles[earlier.name], shingles[document.name])
+        mine = shingles[document.name]
+        shared = Counter(m for run in mine for m in holders.get(run, ()))
+        for m in sorted(shared):
+            earlier = corpus.documents[m]
+            # The runs both hold, over the fewer runs: ``similarity`` without the sets' sum.
+            share = shared[m] / min(len(shingles[earlier.name]), len(mine))
             if share >= NEAR_DUPLICATE:
                 warnings.append(duplicate_warning(document.name, earlier.name, share))
+        for run in mine:
+            holders.setdefault(run, []).append(n)
         known = corpus.sources.get(document.name)
         if corpus.sources_sha256 and (known is None or known.empty):
             what = "has no table" if known is None else "has an empty table"

@@ -180,16 +180,37 @@ def _respelt(word: str) -> str:
     if word in patterns().words["contractions"]:  # "wasnt" is not a typo of "want"
         return word
     allowed = 2 if len(word) >= TWO_TYPOS_LENGTH else 1
-    closest = min(patterns().spellings, key=lambda known: typos(word, known))
-    if typos(word, closest) > allowed:
+    # Words whose lengths, or sets of letters, differ by more than ``allowed`` typos can make
+    # are not worth measuring (an index build reads every paragraph, and most of a large
+    # corpus's rare words are no typo). A typo changes the set of letters by two at most.
+    letters = frozenset(word)
+    near = [
+        known
+        for known, its_letters in _spelling_letters()
+        if abs(len(known) - len(word)) <= allowed and len(letters ^ its_letters) <= 2 * allowed
+    ]
+    if not near:
+        return word
+    closest = min(near, key=lambda known: typos(word, known, allowed))
+    if typos(word, closest, allowed) > allowed:
         return word
     if len(word) == SWAP_ONLY_LENGTH and sorted(word) != sorted(closest):
         return word
     return closest
 
 
-def typos(a: str, b: str) -> int:
-    """Letters missing, added, changed or swapped between ``a`` and ``b`` (Damerau, OSA)."""
+@cache
+def _spelling_letters() -> tuple[tuple[str, frozenset[str]], ...]:
+    """The entries of ``[spellings]``, in order, each with its set of letters."""
+    return tuple((known, frozenset(known)) for known in patterns().spellings)
+
+
+def typos(a: str, b: str, bound: int | None = None) -> int:
+    """Letters missing, added, changed or swapped between ``a`` and ``b`` (Damerau, OSA).
+
+    With ``bound``, any count over it may come back as ``bound + 1``: once two rows are all over
+    it, no later row can come under it (a cell builds on the two rows above, or on its left).
+    """
     previous2: list[int] = []
     previous = list(range(len(b) + 1))
     for i, x in enumerate(a, 1):
@@ -199,6 +220,8 @@ def typos(a: str, b: str) -> int:
             if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
                 cost = min(cost, previous2[j - 2] + 1)
             row.append(cost)
+        if bound is not None and min(row) > bound and min(previous) > bound:
+            return bound + 1
         previous2, previous = previous, row
     return previous[-1]
 

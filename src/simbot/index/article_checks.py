@@ -59,18 +59,20 @@ def check_corpus(corpus: Corpus) -> list[ArticleWarning]:
                 "add one giving each article's headline and publisher (see the README).",
             )
         )
-    shingles = {d.name: shingle_set(d.text) for d in corpus.documents}
-    # Which earlier articles hold each word run: only those sharing one can be alike, so a
-    # thousand articles are not a million comparisons.
-    holders: dict[tuple[str, ...], list[int]] = {}
+    sizes: list[int] = []  # each article's number of word runs
+    # Which earlier articles hold each word run (by the run's hash, which keeps a large corpus's
+    # millions of runs small; a collision could only add one to a count): only articles sharing
+    # a run can be alike, so a thousand articles are not half a million comparisons.
+    holders: dict[int, list[int]] = {}
     for n, document in enumerate(corpus.documents):
         warnings += check_document(document)
-        mine = shingles[document.name]
+        mine = {hash(run) for run in shingle_set(document.text)}
+        sizes.append(len(mine))
         shared = Counter(m for run in mine for m in holders.get(run, ()))
         for m in sorted(shared):
             earlier = corpus.documents[m]
             # The runs both hold, over the fewer runs: ``similarity`` without the sets' sum.
-            share = shared[m] / min(len(shingles[earlier.name]), len(mine))
+            share = shared[m] / min(sizes[m], len(mine))
             if share >= NEAR_DUPLICATE:
                 warnings.append(duplicate_warning(document.name, earlier.name, share))
         for run in mine:

@@ -40,11 +40,9 @@ from fakebot import (
     FakeBotApi,
     iter_entities,
     parse_html,
-    post_update_to_webhook,
     utf16_len,
 )
 from fakebot.server import NOT_MODIFIED, QUERY_TOO_OLD
-from support.processes import free_port
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -575,39 +573,6 @@ async def test_get_updates_conflicts_with_a_webhook(api: FakeBotApi) -> None:
 
 
 # ------------------------------------------------------------------------- webhooks
-
-
-@pytest.mark.asyncio
-async def test_updates_posted_to_the_webhook_reach_the_bot(api: FakeBotApi) -> None:
-    app = build_application(api)
-    app.add_handler(MessageHandler(filters.TEXT, echo_html))
-    port = free_port()
-    async with asyncio.timeout(WAIT):
-        await app.initialize()
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_webhook(
-            listen="127.0.0.1",
-            port=port,
-            url_path="hook",
-            webhook_url="https://bot.example.com/hook",
-            secret_token="s3cret",
-        )
-    try:
-        assert api.webhook is not None and api.webhook["secret_token"] == "s3cret"
-        url = f"http://127.0.0.1:{port}/hook"
-        update = api.private_message_update("via webhook")
-        assert await api.post_update_to_webhook(url, update, "wrong") == 403
-        assert await api.post_update_to_webhook(url, update, "s3cret") == 200
-        call = await api.wait_for("sendMessage", timeout=WAIT)
-        assert call.result["text"] == "You said: via webhook"
-        # The module-level helper works on its own too.
-        assert await post_update_to_webhook(url, {"update_id": 999}, None) == 403
-    finally:
-        async with asyncio.timeout(WAIT):
-            await app.updater.stop()
-            await app.stop()
-            await app.shutdown()
 
 
 # ------------------------------------------------------------------------- the HTTP surface

@@ -7,12 +7,21 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simbot.errors import IndexProblem
 from simbot.index.format import MANIFEST
 from simbot.index.reader import Index
 from simbot.text.crisis import asked_question, gentle_order
-from simbot.text.distress import Concern, describes_harm, normalise, parse_patterns, read_message
+from simbot.text.distress import (
+    Concern,
+    describes_harm,
+    normalise,
+    parse_patterns,
+    read_message,
+    typos,
+)
 from support import INDEX
 
 
@@ -141,3 +150,16 @@ def test_an_index_without_the_marks_is_refused(tmp_path: Path) -> None:
     (old / MANIFEST).write_text(json.dumps(manifest), "utf-8")
     with pytest.raises(IndexProblem, match="simbot index build"):
         Index.load(old)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="abcde", max_size=9),
+    st.text(alphabet="abcde", max_size=9),
+    st.integers(min_value=0, max_value=3),
+)
+def test_a_bounded_typo_count_is_exact_up_to_its_bound(a: str, b: str, bound: int) -> None:
+    # The index build leans on the bound to skip far words; it must never change a near one.
+    exact = typos(a, b)
+    bounded = typos(a, b, bound)
+    assert bounded == exact if exact <= bound else bounded > bound

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 import numpy as np
@@ -58,6 +59,10 @@ class Candidate:
     rank: float = 0.0
 
 
+#: Paragraphs whose terms and word pairs a ``Ranking`` keeps (a few MB at most).
+PARAGRAPH_CACHE = 4096
+
+
 class Ranking:
     """Finds and orders the candidates for a question over one index."""
 
@@ -71,6 +76,16 @@ class Ranking:
         empty = np.zeros(0, dtype=np.int64)
         self._doc_sizes = np.bincount(index.column("doc")) if len(index.paragraphs) else empty
         self._group_sizes = np.bincount(index.column("same_as")) if len(index.paragraphs) else empty
+        # A paragraph's terms and word pairs, read for each question it is a candidate for: the
+        # same few paragraphs come back question after question (all of them, for five articles).
+        self._terms_of = lru_cache(maxsize=PARAGRAPH_CACHE)(self._terms)
+        self._pairs_of = lru_cache(maxsize=PARAGRAPH_CACHE)(self._pairs)
+
+    def _terms(self, pid: int) -> tuple[str, ...]:
+        return tuple(self.analyzer.terms(self.index.paragraph_text(pid)))
+
+    def _pairs(self, pid: int) -> frozenset[tuple[str, str]]:
+        return frozenset(pairwise(folded_words(self.index.paragraph_text(pid))))
 
     def ranked(self, query: Query, cosines: FloatArray | None) -> list[Candidate]:
         """The candidates, best first: by the learned ranker, or else by the engine's score."""
@@ -190,7 +205,7 @@ class Ranking:
 
     def _position_of(self, terms: set[str], pid: int) -> float:
         """Where the first of ``terms`` stands in the paragraph, 0 (first word) to 1 (absent)."""
-        words = self.analyzer.terms(self.index.paragraph_text(pid))
+        words = self._terms_of(pid)
         for at, term in enumerate(words):
             if term in terms:
                 return at / len(words)
@@ -200,8 +215,7 @@ class Ranking:
         """The share of the question's word pairs that stand together in the paragraph."""
         if not bigrams:
             return 0.0
-        words = folded_words(self.index.paragraph_text(pid))
-        return len(bigrams & set(pairwise(words))) / len(bigrams)
+        return len(bigrams & self._pairs_of(pid)) / len(bigrams)
 
     def _kind_match(self, query: Query, pid: int, pattern: re.Pattern[str] | None) -> bool:
         """Whether paragraph ``pid`` holds the kind of answer ``query`` asks for."""

@@ -189,10 +189,12 @@ def _respelt(word: str) -> str:
         for known, its_letters in _spelling_letters()
         if abs(len(known) - len(word)) <= allowed and len(letters ^ its_letters) <= 2 * allowed
     ]
-    if not near:
-        return word
-    closest = min(near, key=lambda known: typos(word, known, allowed))
-    if typos(word, closest, allowed) > allowed:
+    # Each distance once; the earlier entry wins a tie, as the list's order says.
+    distance, _, closest = min(
+        ((typos(word, known, allowed), at, known) for at, known in enumerate(near)),
+        default=(allowed + 1, 0, word),
+    )
+    if distance > allowed:
         return word
     if len(word) == SWAP_ONLY_LENGTH and sorted(word) != sorted(closest):
         return word

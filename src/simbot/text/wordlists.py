@@ -93,7 +93,7 @@ def parse_table(lines: Iterable[str], source: str) -> dict[str, tuple[str, ...]]
         if not separator or not key or not all(values):
             raise ValueError(f"{source}: not 'key<TAB>value[|value…]': {line!r}")
         if key in found:
-            raise ValueError(f"{source}: {key!r} is listed twice")
+            raise _listed_twice(source, key)
         found[key] = values
     return found
 
@@ -127,7 +127,11 @@ def unique(
     kept: list[str] = []
     for line in lines:
         if (k := key(line)) in seen:
-            raise ValueError(f"{source}: {k!r} is listed twice")
+            raise _listed_twice(source, k)
         seen.add(k)
         kept.append(line)
     return kept
+
+
+def _listed_twice(source: str, key: str) -> ValueError:
+    return ValueError(f"{source}: {key!r} is listed twice")
